@@ -1,0 +1,285 @@
+"""The ``jiuye`` command line: ingest, search and list policy documents, run the assistant."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.settings import Settings, get_settings
+from connectors.errors import ConnectorError
+from knowledge.policies.errors import KnowledgeError
+from knowledge.policies.ingest import IngestReport, ProgressCallback
+from knowledge.policies.knowledge_base import KnowledgeBase
+from knowledge.policies.metadata import parse_date
+from knowledge.policies.models import Citation
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="jiuye",
+    help="就业（Jiuye）公共就业服务助手：政策知识库、检索与对话。",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[bold red]错误：[/]{message}")
+    return typer.Exit(code)
+
+
+def _open(settings: Settings) -> KnowledgeBase:
+    from assistant.runtime import build_knowledge_base
+
+    return build_knowledge_base(settings)
+
+
+@contextmanager
+def _progress(label: str, enabled: bool = True) -> Iterator[ProgressCallback | None]:
+    if not enabled:
+        yield None
+        return
+    with Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=errors,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=name[:40])
+
+        yield update
+
+
+def _print_report(report: IngestReport) -> None:
+    console.print(
+        f"新增 {len(report.added)} 篇，更新 {len(report.updated)} 篇，"
+        f"元数据更新 {len(report.metadata_updated)} 篇，未变 {len(report.unchanged)} 篇，"
+        f"删除 {len(report.removed)} 篇；写入 {report.chunks_written} 个段落。"
+    )
+    for problem in report.problems:
+        errors.print(f"[yellow]跳过[/] {problem}")
+
+
+def _parse_day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise _fail(f"日期格式不对：{value}（例如 2025-06-01）", 2) from exc
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="文件或目录；与 --manifest 同用时为清单中路径的根目录"),
+    ] = None,
+    manifest: Annotated[Path | None, typer.Option(help="JSONL 元数据清单")] = None,
+    only: Annotated[Path | None, typer.Option(help="只导入清单中的这些路径（每行一个）")] = None,
+    prune: Annotated[bool, typer.Option(help="删除源文件已不存在的文档")] = False,
+    samples: Annotated[bool, typer.Option(help="导入项目自带的示例知识库")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条")] = False,
+) -> None:
+    """导入政策文档（Markdown、TXT、HTML、DOCX、PDF）。"""
+    paths = paths or []
+    if not (paths or manifest or prune or samples):
+        raise _fail("请给出要导入的文件/目录，或 --manifest / --samples / --prune", 2)
+    for path in paths:
+        if not path.exists():
+            raise _fail(f"路径不存在：{path}", 2)
+    if manifest is not None and not manifest.exists():
+        raise _fail(f"清单文件不存在：{manifest}", 2)
+    if only is not None and not only.exists():
+        raise _fail(f"--only 列表不存在：{only}", 2)
+    try:
+        kb = _open(get_settings())
+        reports: list[IngestReport] = []
+        with _progress("导入", enabled=not quiet) as progress:
+            if samples:
+                from knowledge.samples import load_samples
+
+                reports.append(load_samples(kb, progress=progress))
+            if manifest is not None:
+                root = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
+                reports.append(
+                    kb.ingest_manifest(manifest, only=only, root=root, progress=progress)
+                )
+            elif paths:
+                reports.append(kb.ingest_paths(paths, progress=progress))
+        if prune:
+            reports.append(kb.prune())
+    except (KnowledgeError, ConnectorError) as exc:
+        raise _fail(str(exc)) from exc
+    total = IngestReport()
+    for report in reports:
+        for name in ("added", "updated", "metadata_updated", "unchanged", "removed", "problems"):
+            getattr(total, name).extend(getattr(report, name))
+        total.chunks_written += report.chunks_written
+    _print_report(total)
+    if total.problems and not total.changed and not total.unchanged:
+        raise typer.Exit(1)
+
+
+def _citation_dict(citation: Citation) -> dict[str, Any]:
+    return citation.model_dump(mode="json")
+
+
+def _validity(citation: Citation) -> str:
+    start = citation.valid_from.isoformat() if citation.valid_from else "?"
+    end = citation.valid_to.isoformat() if citation.valid_to else "现行"
+    return f"{start} ~ {end}"
+
+
+def _show(citations: list[Citation]) -> None:
+    if not citations:
+        console.print("没有找到相关条文。")
+        return
+    for rank, c in enumerate(citations, start=1):
+        place = c.label if c.article or not c.chapter else f"{c.label} {c.chapter}"
+        console.print(
+            f"[bold cyan]{rank}.[/] [bold]{escape(place)}[/]  "
+            f"[dim]{c.region} · {_validity(c)} · {c.doc_id}[/]",
+            soft_wrap=True,
+        )
+        quote = c.quote if len(c.quote) <= 300 else c.quote[:300] + "……"
+        # Soft wrap: rich would otherwise break lines at the few spaces in Chinese text.
+        console.print(escape(quote), "\n", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(help="问题；省略时进入交互模式")] = None,
+    region: Annotated[str | None, typer.Option(help="用户所在地区的 6 位行政区划代码")] = None,
+    on_date: Annotated[str | None, typer.Option("--date", help="按这一天有效的版本检索")] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="返回条数")] = 5,
+    audience: Annotated[str | None, typer.Option(help="job_seeker 或 employer")] = None,
+    history: Annotated[bool, typer.Option(help="也检索已被替代的旧版本")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """检索政策条文，带出处（文件、条款、地区、有效期）。"""
+    settings = get_settings()
+    region = region or settings.default_region
+    day = _parse_day(on_date)
+    if audience not in (None, "job_seeker", "employer"):
+        raise _fail("--audience 只能是 job_seeker 或 employer", 2)
+    try:
+        kb = _open(settings)
+        if query is None:
+            _interactive(kb, region, day, k)
+            return
+        citations = kb.search(
+            query, region=region, on_date=day, audience=audience, include_history=history, k=k  # type: ignore[arg-type]
+        )
+    except (KnowledgeError, ConnectorError) as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        console.print_json(json.dumps([_citation_dict(c) for c in citations], ensure_ascii=False))
+    else:
+        _show(citations)
+
+
+def _interactive(kb: KnowledgeBase, region: str, day: date | None, k: int) -> None:
+    docs, chunks = kb.store.counts()
+    console.print(
+        f"[bold]就业政策检索[/]（{docs} 篇文档，{chunks} 个段落；地区 {region}）。"
+        "输入问题回车检索，输入 q 退出。"
+    )
+    while True:
+        try:
+            line = input("问题> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if line in ("q", "quit", "exit", "退出"):
+            return
+        if line:
+            try:
+                _show(kb.search(line, region=region, on_date=day, k=k))
+            except (KnowledgeError, ConnectorError) as exc:
+                errors.print(f"[red]{exc}[/]")
+
+
+@app.command()
+def docs(
+    region: Annotated[str | None, typer.Option(help="只列出该地区可见的文档")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """列出知识库中的文档及其有效期。"""
+    try:
+        kb = _open(get_settings())
+        documents = kb.documents()
+    except (KnowledgeError, ConnectorError) as exc:
+        raise _fail(str(exc)) from exc
+    if region:
+        from knowledge.regions import ancestors, validate_region
+
+        try:
+            visible = set(ancestors(validate_region(region)))
+        except KnowledgeError as exc:
+            raise _fail(str(exc), 2) from exc
+        documents = [d for d in documents if d.region in visible]
+    if as_json:
+        console.print_json(
+            json.dumps([d.model_dump(mode="json") for d in documents], ensure_ascii=False)
+        )
+        return
+    today = date.today()
+    table = Table(title=f"知识库文档（{len(documents)} 篇）")
+    for column in ("标题", "地区", "生效", "失效", "状态", "ID"):
+        table.add_column(column)
+    for d in documents:
+        status = "现行" if d.in_force_on(today) else ("尚未生效" if d.valid_from and d.valid_from > today else "已失效")
+        table.add_row(
+            d.title,
+            d.region,
+            d.valid_from.isoformat() if d.valid_from else "",
+            d.valid_to.isoformat() if d.valid_to else "",
+            status,
+            d.id,
+        )
+    console.print(table)
+
+
+@app.command()
+def run() -> None:
+    """启动助手（首次启动时导入示例知识库）。"""
+    settings = get_settings()
+    try:
+        kb = _open(settings)
+        from knowledge.samples import load_samples
+
+        with _progress("加载示例知识库") as progress:
+            report = load_samples(kb, progress=progress)
+        if report.problems:
+            for problem in report.problems:
+                errors.print(f"[yellow]跳过[/] {problem}")
+        _interactive(kb, settings.default_region, None, settings.search_k)
+    except (KnowledgeError, ConnectorError) as exc:
+        raise _fail(str(exc)) from exc
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        sys.exit(130)

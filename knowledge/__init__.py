@@ -1,0 +1,1 @@
+"""What the assistant knows: policy documents, eligibility rules, sample knowledge."""

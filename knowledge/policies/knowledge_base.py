@@ -1,0 +1,79 @@
+"""The policy knowledge base: one object that ingests, lists and searches documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from connectors.database import Database
+from connectors.embeddings import CachedEmbedder, Embedder
+from connectors.vectorstore import VectorStore
+from knowledge.policies.ingest import IngestReport, Ingestor, ProgressCallback
+from knowledge.policies.models import NATIONAL, Audience, Citation, PolicyDocument
+from knowledge.policies.retriever import PolicyRetriever, RetrievalMode, SearchFilters
+from knowledge.policies.store import PolicyStore
+
+__all__ = ["COLLECTION", "KnowledgeBase"]
+
+COLLECTION = "policy_chunks"
+
+
+class KnowledgeBase:
+    """Documents in the database, vectors in Chroma, BM25 in memory; kept in step."""
+
+    def __init__(self, database: Database, vectors: VectorStore, embedder: Embedder) -> None:
+        self.database = database
+        self.store = PolicyStore(database)
+        self.vectors = vectors
+        self.embedder = embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder, database)
+        self.ingestor = Ingestor(self.store, vectors, self.embedder)
+        self._retriever: PolicyRetriever | None = None
+
+    @property
+    def retriever(self) -> PolicyRetriever:
+        if self._retriever is None:
+            self._retriever = PolicyRetriever(self.store, self.vectors, self.embedder)
+        return self._retriever
+
+    def _changed(self, report: IngestReport) -> IngestReport:
+        if report.changed and self._retriever is not None:
+            self._retriever.refresh()
+        return report
+
+    def ingest_paths(
+        self, paths: Iterable[Path], *, progress: ProgressCallback | None = None
+    ) -> IngestReport:
+        return self._changed(self.ingestor.ingest_paths(paths, progress=progress))
+
+    def ingest_manifest(
+        self,
+        manifest: Path,
+        *,
+        only: Path | Iterable[str] | None = None,
+        root: Path | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        return self._changed(
+            self.ingestor.ingest_manifest(manifest, only=only, root=root, progress=progress)
+        )
+
+    def prune(self) -> IngestReport:
+        return self._changed(IngestReport(removed=self.ingestor.prune()))
+
+    def documents(self) -> list[PolicyDocument]:
+        return self.store.documents()
+
+    def search(
+        self,
+        query: str,
+        *,
+        region: str = NATIONAL,
+        on_date: date | None = None,
+        audience: Audience | None = None,
+        include_history: bool = False,
+        k: int = 5,
+        mode: RetrievalMode = "hybrid",
+    ) -> list[Citation]:
+        filters = SearchFilters(region, on_date, audience, include_history)
+        return self.retriever.search(query, filters=filters, k=k, mode=mode)

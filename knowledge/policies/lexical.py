@@ -1,0 +1,47 @@
+"""BM25 over jieba tokens (bm25s), rebuilt in memory from the chunks in the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["LexicalIndex"]
+
+
+class LexicalIndex:
+    """Okapi BM25 (Lucene variant) over pre-tokenised chunks."""
+
+    def __init__(self, chunk_ids: Sequence[str], token_lists: Sequence[Sequence[str]]) -> None:
+        self.chunk_ids = list(chunk_ids)
+        self._bm25: bm25s.BM25 | None = None
+        self._vocab: dict[str, int] = {}
+        if self.chunk_ids:
+            # Give bm25s integer ids so it skips its own (English) tokenisation.
+            ids: list[list[int]] = []
+            for tokens in token_lists:
+                ids.append([self._vocab.setdefault(t, len(self._vocab)) for t in tokens])
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(
+                bm25s.tokenization.Tokenized(ids=ids, vocab=self._vocab), show_progress=False
+            )
+
+    def __len__(self) -> int:
+        return len(self.chunk_ids)
+
+    def search(
+        self, tokens: Sequence[str], n: int, mask: npt.NDArray[np.float32] | None = None
+    ) -> list[tuple[int, float]]:
+        """Best ``n`` chunks as (position, score); ``mask`` zeroes out chunks not allowed."""
+        query = [self._vocab[t] for t in dict.fromkeys(tokens) if t in self._vocab]
+        if self._bm25 is None or not query or n <= 0:
+            return []
+        k = min(n, len(self.chunk_ids))
+        positions, scores = self._bm25.retrieve(
+            [query], k=k, show_progress=False, weight_mask=mask, n_threads=0
+        )
+        return [
+            (int(p), float(s)) for p, s in zip(positions[0], scores[0], strict=True) if s > 0
+        ]

@@ -1,0 +1,204 @@
+"""Hybrid retrieval: BM25 over jieba tokens + dense vectors, fused by reciprocal rank.
+
+Filters come first (region hierarchy, validity on the day asked, audience), so a
+superseded version or another province's rule can never outrank a valid one. A query
+that names an article ("失业保险条例第十七条") returns that article first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+
+from connectors.embeddings.providers import Embedder
+from connectors.vectorstore import VectorStore
+from knowledge.chinese import normalize, tokenize
+from knowledge.policies.lexical import LexicalIndex
+from knowledge.policies.models import NATIONAL, Audience, Citation, PolicyChunk, PolicyDocument
+from knowledge.policies.references import parse_article_reference, title_match_score
+from knowledge.policies.store import PolicyStore
+from knowledge.regions import ancestors, validate_region
+
+__all__ = ["PolicyRetriever", "RetrievalMode", "SearchFilters"]
+
+RetrievalMode = Literal["hybrid", "lexical", "dense"]
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Who is asking and when: decides which document versions may be returned."""
+
+    region: str = NATIONAL
+    on_date: date | None = None
+    audience: Audience | None = None
+    include_history: bool = False
+
+    def admits(self, document: PolicyDocument, regions: Sequence[str], today: date) -> bool:
+        if document.region not in regions:
+            return False
+        if self.audience and document.audience not in (self.audience, "both"):
+            return False
+        return self.include_history or document.in_force_on(self.on_date or today)
+
+
+class PolicyRetriever:
+    """Searches the policy store; call :meth:`refresh` after the store changed."""
+
+    def __init__(
+        self,
+        store: PolicyStore,
+        vectors: VectorStore,
+        embedder: Embedder,
+        *,
+        candidates: int = 50,
+        rrf_k: int = 60,
+    ) -> None:
+        self.store = store
+        self.vectors = vectors
+        self.embedder = embedder
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self._documents: dict[str, PolicyDocument] = {}
+        self._lexical = LexicalIndex([], [])
+        self._chunk_doc = np.zeros(0, dtype=np.int32)
+        self._doc_position: dict[str, int] = {}
+        self._known_chunks: set[str] = set()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload document metadata and rebuild the BM25 index from the store."""
+        self._documents = {d.id: d for d in self.store.documents()}
+        self._doc_position = {doc_id: i for i, doc_id in enumerate(self._documents)}
+        doc_position = self._doc_position
+        chunk_ids: list[str] = []
+        token_lists: list[list[str]] = []
+        chunk_doc: list[int] = []
+        for chunk_id, doc_id, tokens in self.store.chunk_tokens():
+            chunk_ids.append(chunk_id)
+            token_lists.append(tokens.split())
+            chunk_doc.append(doc_position[doc_id])
+        self._lexical = LexicalIndex(chunk_ids, token_lists)
+        self._chunk_doc = np.asarray(chunk_doc, dtype=np.int32)
+        self._known_chunks = set(chunk_ids)
+
+    @property
+    def documents(self) -> dict[str, PolicyDocument]:
+        return self._documents
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self._lexical)
+
+    def search(
+        self,
+        query: str,
+        *,
+        filters: SearchFilters | None = None,
+        k: int = 5,
+        mode: RetrievalMode = "hybrid",
+    ) -> list[Citation]:
+        """The ``k`` best passages for ``query`` that ``filters`` admit, best first."""
+        filters = filters or SearchFilters()
+        regions = ancestors(validate_region(filters.region))
+        today = date.today()
+        allowed = [
+            doc_id
+            for doc_id, doc in self._documents.items()
+            if filters.admits(doc, regions, today)
+        ]
+        if not allowed or not query.strip():
+            return []
+        query = normalize(query)
+        pinned = self._named_article(query, allowed)
+        rankings: list[list[str]] = []
+        if mode in ("hybrid", "lexical"):
+            rankings.append(self._lexical_ranking(query, allowed))
+        if mode in ("hybrid", "dense"):
+            rankings.append(self._dense_ranking(query, allowed, regions))
+        fused = self._fuse(rankings)
+        chunks = {c.id: c for c in pinned}
+        top = list(chunks) + [c for c, _ in fused if c not in chunks]
+        top = top[:k]
+        chunks |= self.store.chunks([c for c in top if c not in chunks])
+        scores = dict(fused)
+        # A named article outranks everything fused, so it carries the top possible score.
+        pinned_score = len(rankings) / (self.rrf_k + 1)
+        return [
+            self._citation(chunks[chunk_id], scores.get(chunk_id, pinned_score))
+            for chunk_id in top
+            if chunk_id in chunks
+        ]
+
+    def _named_article(self, query: str, allowed: list[str]) -> list[PolicyChunk]:
+        reference = parse_article_reference(query)
+        if reference is None or not reference.title_hint:
+            return []
+        scored = [
+            (title_match_score(reference.title_hint, self._documents[d].title), d) for d in allowed
+        ]
+        best = max((score for score, _ in scored), default=0.0)
+        if best <= 0:
+            return []
+        doc_ids = [d for score, d in scored if score == best]
+        return self.store.article_chunks(doc_ids, reference.article_no)
+
+    def _lexical_ranking(self, query: str, allowed: list[str]) -> list[str]:
+        allowed_positions = np.asarray([self._doc_position[d] for d in allowed], dtype=np.int32)
+        mask = np.isin(self._chunk_doc, allowed_positions)
+        hits = self._lexical.search(tokenize(query), self.candidates, mask.astype(np.float32))
+        return [self._lexical.chunk_ids[position] for position, _ in hits]
+
+    def _dense_ranking(self, query: str, allowed: list[str], regions: list[str]) -> list[str]:
+        if not self._known_chunks:
+            return []
+        vector = self.embedder.embed_query(query)
+        hits = self.vectors.query(vector, self.candidates, self._vector_filter(allowed, regions))
+        return [chunk_id for chunk_id, _ in hits if chunk_id in self._known_chunks]
+
+    def _vector_filter(self, allowed: list[str], regions: list[str]) -> dict[str, Any]:
+        """Chroma ``where``: the region list, minus the documents the filters exclude there."""
+        allowed_set = set(allowed)
+        excluded = [
+            doc_id
+            for doc_id, doc in self._documents.items()
+            if doc.region in regions and doc_id not in allowed_set
+        ]
+        if len(excluded) > len(allowed):
+            return {"document_id": {"$in": allowed}}
+        region_clause: dict[str, Any] = {"region": {"$in": regions}}
+        if not excluded:
+            return region_clause
+        return {"$and": [region_clause, {"document_id": {"$nin": excluded}}]}
+
+    def _fuse(self, rankings: list[list[str]]) -> list[tuple[str, float]]:
+        """Reciprocal-rank fusion: sum of 1 / (k + rank) over the rankings."""
+        scores: dict[str, float] = {}
+        for ranking in rankings:
+            for rank, chunk_id in enumerate(ranking, start=1):
+                scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
+        return sorted(scores.items(), key=lambda item: item[1], reverse=True)
+
+    def _citation(self, chunk: PolicyChunk, score: float) -> Citation:
+        document = self._documents[chunk.document_id]
+        return Citation(
+            doc_id=document.id,
+            title=document.title,
+            doc_number=document.doc_number,
+            article=chunk.article,
+            article_no=chunk.article_no,
+            chapter=chunk.chapter,
+            region=document.region,
+            valid_from=document.valid_from,
+            valid_to=document.valid_to,
+            superseded_by=document.superseded_by,
+            source=document.source,
+            quote=(chunk.heading + " " + chunk.text).strip() if chunk.heading else chunk.text,
+            start=chunk.start,
+            end=chunk.end,
+            chunk_id=chunk.id,
+            score=score,
+        )

@@ -1,0 +1,140 @@
+"""GB/T 2260 region codes: validation, hierarchy, names, and finding a place in a title.
+
+A code has six digits: two for the province, two for the prefecture (city), two for the
+county; trailing ``00`` pairs mean "the whole of". ``000000`` stands for the whole country.
+Documents carry one code, and a user's code matches every document of its ancestors, which
+is why ``ancestors`` lists the national code first.
+
+The names live in ``regions.tsv`` beside this module (data, not code): every
+provincial-level and prefecture-level division plus the county-level ones that have laws
+of their own in the corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+__all__ = [
+    "NATIONAL",
+    "RegionLevel",
+    "ancestors",
+    "is_valid_region",
+    "level_of",
+    "region_from_text",
+    "region_name",
+    "validate_region",
+]
+
+RegionLevel = Literal["national", "provincial", "municipal", "county"]
+
+# Same value as knowledge.policies.models.NATIONAL. This module must not import the policies
+# package: its __init__ pulls in ingestion (which uses this module) and the stores.
+NATIONAL = "000000"
+_CODE = re.compile(r"[0-9]{6}")
+_NATIONAL_NAME = "全国"
+_TABLE_FILE = Path(__file__).with_name("regions.tsv")
+# A deeper division is the more specific answer when a title names several places:
+# "山东省青岛前湾保税港区条例" applies in Qingdao, not in all of Shandong.
+_DEPTH: dict[RegionLevel, int] = {"national": 0, "provincial": 1, "municipal": 2, "county": 3}
+
+
+@dataclass(frozen=True)
+class _RegionTable:
+    names: dict[str, str]  # code -> official name
+    by_alias: dict[str, str]  # official or short name -> code
+    pattern: re.Pattern[str]  # every alias, longest first
+
+
+def is_valid_region(code: object) -> bool:
+    """True for a string of exactly six ASCII digits (``000000`` included)."""
+    return isinstance(code, str) and _CODE.fullmatch(code) is not None
+
+
+def validate_region(code: object) -> str:
+    """Return ``code`` unchanged when valid, else raise ``InvalidRegionError``."""
+    if not is_valid_region(code):
+        # Imported here, not at the top, for the reason given at NATIONAL.
+        from knowledge.policies.errors import InvalidRegionError
+
+        raise InvalidRegionError(code)
+    assert isinstance(code, str)  # narrowed by is_valid_region
+    return code
+
+
+def level_of(code: str) -> RegionLevel:
+    """The administrative level a code denotes, from its trailing zero pairs."""
+    validate_region(code)
+    if code == NATIONAL:
+        return "national"
+    if code.endswith("0000"):
+        return "provincial"
+    if code.endswith("00"):
+        return "municipal"
+    return "county"
+
+
+def ancestors(code: str) -> list[str]:
+    """The code and every division containing it, national first.
+
+    ``"410102"`` → ``["000000", "410000", "410100", "410102"]``. A document of any of these
+    regions applies to someone in ``code``.
+    """
+    level = level_of(code)
+    chain = [NATIONAL]
+    if level != "national":
+        chain.append(code[:2] + "0000")
+    if level in ("municipal", "county"):
+        chain.append(code[:4] + "00")
+    if level == "county":
+        chain.append(code)
+    return chain
+
+
+def region_name(code: str) -> str | None:
+    """The official name (``"410100"`` → ``"郑州市"``), ``"全国"`` for national, else None."""
+    if code == NATIONAL:
+        return _NATIONAL_NAME
+    return _table().names.get(code)
+
+
+def region_from_text(text: str) -> str | None:
+    """The code of the most specific place named in ``text`` (usually a title), or None.
+
+    Names are matched leftmost-longest, so "郑州市" is read as one name and "浙江西部" as
+    浙江 followed by other words, never as 江西. When several places are named, the deepest
+    division wins ("广东省中新广州知识城条例" → 广州 440100); among equals, the first.
+    """
+    best: tuple[int, int, str] | None = None  # (-depth, position, code)
+    table = _table()
+    for match in table.pattern.finditer(text):
+        code = table.by_alias[match.group()]
+        candidate = (-_DEPTH[level_of(code)], match.start(), code)
+        if best is None or candidate < best:
+            best = candidate
+    return None if best is None else best[2]
+
+
+@lru_cache(maxsize=1)
+def _table() -> _RegionTable:
+    """Load ``regions.tsv`` once; a malformed row is a programming error, so fail loudly."""
+    text = _TABLE_FILE.read_text(encoding="utf-8")
+    names: dict[str, str] = {}
+    by_alias: dict[str, str] = {}
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        code, name, *rest = line.split("\t")
+        if not is_valid_region(code) or code in names or not name:
+            raise ValueError(f"regions.tsv line {line_no}: bad or duplicate row {line!r}")
+        names[code] = name
+        aliases = [name, *(a.strip() for a in rest[0].split(",") if a.strip())] if rest else [name]
+        for alias in aliases:
+            if by_alias.setdefault(alias, code) != code:
+                raise ValueError(f"regions.tsv line {line_no}: {alias} names two regions")
+    longest_first = sorted(by_alias, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(alias) for alias in longest_first))
+    return _RegionTable(names=names, by_alias=by_alias, pattern=pattern)

@@ -1,0 +1,189 @@
+"""End-to-end behaviour of the knowledge base on a real SQLite + Chroma store on disk."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from knowledge.policies.knowledge_base import KnowledgeBase
+from tests.conftest import FIXTURES, MemoEmbedder, make_knowledge_base
+
+KB_FIXTURES = FIXTURES / "kb"
+DAY = date(2025, 6, 1)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A writable copy of the fixture documents, so tests can edit and delete files."""
+    target = tmp_path / "corpus"
+    shutil.copytree(KB_FIXTURES, target)
+    return target
+
+
+@pytest.fixture
+def loaded(knowledge_base: KnowledgeBase, corpus: Path) -> KnowledgeBase:
+    report = knowledge_base.ingest_manifest(corpus / "manifest.jsonl")
+    assert not report.problems, report.problems
+    assert len(report.added) == 7
+    return knowledge_base
+
+
+def titles(citations: list) -> list[str]:
+    return [c.title for c in citations]
+
+
+def test_citations_carry_document_article_validity_and_exact_offsets(loaded: KnowledgeBase) -> None:
+    hits = loaded.search("失业保障金的领取期限最长是多少个月", region="410100", on_date=DAY, k=3)
+    assert hits, "expected at least one passage"
+    top = hits[0]
+    assert top.title == "测试失业保障条例"
+    assert top.article == "第四条" and top.article_no == 4
+    assert top.chapter == "第二章 待遇"
+    assert top.region == "000000"
+    assert top.valid_from == date(2020, 1, 1) and top.valid_to is None
+    assert top.doc_number == "测试部令第1号"
+    source_text = loaded.store.document_text(top.doc_id)
+    assert source_text is not None
+    assert source_text[top.start : top.end] == top.quote
+    assert top.quote.startswith("第四条")
+
+
+def test_region_filter_shows_national_province_and_city_but_never_another_province(
+    loaded: KnowledgeBase,
+) -> None:
+    zhengzhou = loaded.search("就业见习补贴标准每月多少", region="410100", on_date=DAY, k=10)
+    seen = set(titles(zhengzhou))
+    assert "测试河南省就业见习办法" in seen
+    assert "测试广东省就业见习办法" not in seen
+    assert {c.region for c in zhengzhou} <= {"000000", "410000", "410100"}
+
+    guangzhou = loaded.search("就业见习补贴标准每月多少", region="440100", on_date=DAY, k=10)
+    assert "测试广东省就业见习办法" in titles(guangzhou)
+    assert not {"410000", "410100"} & {c.region for c in guangzhou}
+
+    national = loaded.search("创业补贴", region="000000", on_date=DAY, k=10)
+    assert all(c.region == "000000" for c in national)
+
+
+def test_only_the_version_in_force_on_the_day_is_returned(loaded: KnowledgeBase) -> None:
+    current = loaded.search("郑州见习补贴标准", region="410100", on_date=DAY, k=10)
+    versions = [c for c in current if c.title == "测试郑州市见习补贴标准"]
+    assert [c.quote for c in versions] == ["第一条 见习补贴标准为每人每月一千五百元。"]
+
+    past = loaded.search("郑州见习补贴标准", region="410100", on_date=date(2023, 1, 1), k=10)
+    versions = [c for c in past if c.title == "测试郑州市见习补贴标准"]
+    assert [c.quote for c in versions] == ["第一条 见习补贴标准为每人每月八百元。"]
+    assert versions[0].valid_to == date(2024, 7, 1)
+    assert versions[0].superseded_by == "stipend-2024.md"
+
+    history = loaded.search(
+        "郑州见习补贴标准", region="410100", on_date=DAY, include_history=True, k=10
+    )
+    assert len([c for c in history if c.title == "测试郑州市见习补贴标准"]) == 2
+
+    before_everything = loaded.search("失业保障金", region="000000", on_date=date(2019, 1, 1))
+    assert before_everything == []
+
+
+def test_audience_filter(loaded: KnowledgeBase) -> None:
+    employer = loaded.search("社会保险补贴", region="410100", on_date=DAY, audience="employer", k=10)
+    assert "测试用人单位社保补贴申领指南" in titles(employer)
+    assert "测试河南省就业见习办法" not in titles(employer)  # job seekers only
+    seeker = loaded.search("社会保险补贴", region="410100", on_date=DAY, audience="job_seeker", k=10)
+    assert "测试用人单位社保补贴申领指南" not in titles(seeker)
+
+
+def test_a_named_article_comes_first(loaded: KnowledgeBase) -> None:
+    for query in ("测试失业保障条例第三条", "《测试失业保障条例》第3条讲的什么", "失业保障条例第三条"):
+        hits = loaded.search(query, region="410100", on_date=DAY, k=3)
+        assert hits[0].title == "测试失业保障条例", query
+        assert hits[0].article_no == 3, query
+        assert "（三）已经进行失业登记" in hits[0].quote
+
+
+def test_lexical_and_dense_modes_each_work_alone(loaded: KnowledgeBase) -> None:
+    for mode in ("lexical", "dense"):
+        hits = loaded.search("首次创办小微企业的一次性创业补贴", region="410100", on_date=DAY, k=3, mode=mode)
+        assert hits and hits[0].title == "测试郑州市创业补贴实施细则", mode
+
+
+def test_reingesting_unchanged_files_does_nothing(
+    loaded: KnowledgeBase, corpus: Path, embedder: MemoEmbedder
+) -> None:
+    before = loaded.store.counts()
+    vectors_before = loaded.vectors.count()
+    report = loaded.ingest_manifest(corpus / "manifest.jsonl")
+    assert len(report.unchanged) == 7
+    assert not (report.added or report.updated or report.metadata_updated)
+    assert report.chunks_written == 0
+    assert loaded.store.counts() == before
+    assert loaded.vectors.count() == vectors_before
+
+
+def test_a_changed_file_replaces_its_chunks_and_reuses_cached_embeddings(
+    loaded: KnowledgeBase, corpus: Path
+) -> None:
+    doc = corpus / "national.md"
+    doc.write_text(
+        doc.read_text(encoding="utf-8").replace(
+            "第五条 用人单位招用高校毕业生的，可以申请一次性吸纳就业补助。",
+            "第五条 用人单位招用登记失业青年的，可以申请一次性扩岗补助。",
+        ),
+        encoding="utf-8",
+    )
+    misses_before = loaded.embedder.misses  # type: ignore[attr-defined]
+    report = loaded.ingest_manifest(corpus / "manifest.jsonl")
+    assert len(report.updated) == 1 and len(report.unchanged) == 6
+    # Only the edited article is new text; every other chunk comes from the cache.
+    assert loaded.embedder.misses - misses_before == 1  # type: ignore[attr-defined]
+    hits = loaded.search("招用登记失业青年 扩岗补助", region="000000", on_date=DAY, k=1)
+    assert hits[0].article_no == 5 and "扩岗补助" in hits[0].quote
+    old = loaded.search("吸纳就业补助 高校毕业生", region="000000", on_date=DAY, k=10)
+    assert all("吸纳就业补助" not in c.quote for c in old)
+    doc_id = hits[0].doc_id
+    assert len(loaded.store.document_chunks(doc_id)) == loaded.vectors.count() - sum(
+        len(loaded.store.document_chunks(d.id)) for d in loaded.documents() if d.id != doc_id
+    )
+
+
+def test_prune_drops_documents_whose_file_was_removed(loaded: KnowledgeBase, corpus: Path) -> None:
+    (corpus / "guangdong.md").unlink()
+    report = loaded.prune()
+    assert len(report.removed) == 1
+    assert "测试广东省就业见习办法" not in [d.title for d in loaded.documents()]
+    left = loaded.search("见习补贴 二千元", region="440000", on_date=DAY, k=10)
+    assert left and all(c.region == "000000" for c in left)
+    docs, chunks = loaded.store.counts()
+    assert docs == 6 and loaded.vectors.count() == chunks
+
+
+def test_malformed_manifest_lines_are_reported_and_the_rest_ingests(
+    knowledge_base: KnowledgeBase, corpus: Path
+) -> None:
+    lines = (corpus / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    lines.insert(1, "{not json")
+    lines.insert(3, '{"path": "missing.md", "title": "不存在的文件"}')
+    (corpus / "bad.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = knowledge_base.ingest_manifest(corpus / "bad.jsonl")
+    assert len(report.added) == 7
+    assert len(report.problems) == 2
+    assert report.problems[0].line_no == 2
+    assert any("missing.md" in str(p) for p in report.problems)
+
+
+def test_plain_files_get_inferred_metadata(knowledge_base: KnowledgeBase, corpus: Path) -> None:
+    report = knowledge_base.ingest_paths([corpus / "zhengzhou.md", corpus / "national.md"])
+    assert len(report.added) == 2
+    by_title = {d.title: d for d in knowledge_base.documents()}
+    assert by_title["测试郑州市创业补贴实施细则"].region == "410100"
+    assert by_title["测试失业保障条例"].region == "000000"
+    assert by_title["测试失业保障条例"].valid_from == date(2020, 1, 1)
+
+
+def test_state_survives_reopening(loaded: KnowledgeBase, tmp_path: Path, embedder: MemoEmbedder) -> None:
+    reopened = make_knowledge_base(loaded.database, tmp_path, embedder)
+    hits = reopened.search("失业保障金领取条件", region="410100", on_date=DAY, k=1)
+    assert hits[0].article_no == 3
