@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,6 +37,11 @@ console = Console()
 errors = Console(stderr=True)
 
 
+class AudienceChoice(StrEnum):
+    job_seeker = "job_seeker"
+    employer = "employer"
+
+
 def _fail(message: str, code: int = 1) -> typer.Exit:
     errors.print(f"[bold red]错误：[/]{message}")
     return typer.Exit(code)
@@ -49,24 +55,30 @@ def _open(settings: Settings) -> KnowledgeBase:
 
 @contextmanager
 def _progress(label: str, enabled: bool = True) -> Iterator[ProgressCallback | None]:
+    """A progress bar on stderr, shown from the first report of work (none when idle)."""
     if not enabled:
         yield None
         return
-    with Progress(
+    bar = Progress(
         TextColumn(f"[bold]{label}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TextColumn("{task.description}"),
         console=errors,
-        transient=False,
-    ) as bar:
-        task = bar.add_task("", total=None)
+    )
+    task = bar.add_task("", total=None)
 
-        def update(done: int, total: int, name: str) -> None:
-            bar.update(task, completed=done, total=total, description=name[:40])
+    def update(done: int, total: int, name: str) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total, description=name[:40])
 
+    try:
         yield update
+    finally:
+        if bar.live.is_started:
+            bar.stop()
 
 
 def _print_report(report: IngestReport) -> None:
@@ -126,6 +138,7 @@ def ingest(
                 )
             elif paths:
                 reports.append(kb.ingest_paths(paths, progress=progress))
+        _sync_vectors(kb, quiet)
         if prune:
             reports.append(kb.prune())
     except (KnowledgeError, ConnectorError) as exc:
@@ -138,6 +151,14 @@ def ingest(
     _print_report(total)
     if total.problems and not total.changed and not total.unchanged:
         raise typer.Exit(1)
+
+
+def _sync_vectors(kb: KnowledgeBase, quiet: bool) -> None:
+    """Vectors missing for stored chunks (e.g. a new embedding model) are computed now."""
+    with _progress("补全向量", enabled=not quiet) as progress:
+        written = kb.sync_vectors(progress=progress)
+    if written:
+        console.print(f"已为 {written} 个段落补算向量。")
 
 
 def _citation_dict(citation: Citation) -> dict[str, Any]:
@@ -172,7 +193,7 @@ def search(
     region: Annotated[str | None, typer.Option(help="用户所在地区的 6 位行政区划代码")] = None,
     on_date: Annotated[str | None, typer.Option("--date", help="按这一天有效的版本检索")] = None,
     k: Annotated[int, typer.Option("-k", min=1, max=50, help="返回条数")] = 5,
-    audience: Annotated[str | None, typer.Option(help="job_seeker 或 employer")] = None,
+    audience: Annotated[AudienceChoice | None, typer.Option(help="只看面向该对象的文档")] = None,
     history: Annotated[bool, typer.Option(help="也检索已被替代的旧版本")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
@@ -180,15 +201,18 @@ def search(
     settings = get_settings()
     region = region or settings.default_region
     day = _parse_day(on_date)
-    if audience not in (None, "job_seeker", "employer"):
-        raise _fail("--audience 只能是 job_seeker 或 employer", 2)
     try:
         kb = _open(settings)
         if query is None:
             _interactive(kb, region, day, k)
             return
         citations = kb.search(
-            query, region=region, on_date=day, audience=audience, include_history=history, k=k  # type: ignore[arg-type]
+            query,
+            region=region,
+            on_date=day,
+            audience=audience.value if audience else None,
+            include_history=history,
+            k=k,
         )
     except (KnowledgeError, ConnectorError) as exc:
         raise _fail(str(exc)) from exc
@@ -248,7 +272,11 @@ def docs(
     for column in ("标题", "地区", "生效", "失效", "状态", "ID"):
         table.add_column(column)
     for d in documents:
-        status = "现行" if d.in_force_on(today) else ("尚未生效" if d.valid_from and d.valid_from > today else "已失效")
+        status = (
+            "现行"
+            if d.in_force_on(today)
+            else ("尚未生效" if d.valid_from and d.valid_from > today else "已失效")
+        )
         table.add_row(
             d.title,
             d.region,
@@ -270,9 +298,9 @@ def run() -> None:
 
         with _progress("加载示例知识库") as progress:
             report = load_samples(kb, progress=progress)
-        if report.problems:
-            for problem in report.problems:
-                errors.print(f"[yellow]跳过[/] {problem}")
+        for problem in report.problems:
+            errors.print(f"[yellow]跳过[/] {problem}")
+        _sync_vectors(kb, quiet=False)
         _interactive(kb, settings.default_region, None, settings.search_k)
     except (KnowledgeError, ConnectorError) as exc:
         raise _fail(str(exc)) from exc

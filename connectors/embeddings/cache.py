@@ -57,7 +57,9 @@ class CachedEmbedder:
         hashes = [content_hash(t) for t in texts]
         cached = self._lookup(sorted(set(hashes)))
         # First occurrence of each uncached text, in input order.
-        missing = list({h: t for h, t in zip(hashes, texts, strict=True) if h not in cached}.items())
+        missing = list(
+            {h: t for h, t in zip(hashes, texts, strict=True) if h not in cached}.items()
+        )
         self.hits += len(texts) - sum(1 for h in hashes if h not in cached)
         self.misses += len(missing)
         if missing:

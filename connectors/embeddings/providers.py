@@ -104,9 +104,7 @@ class OpenAIEmbedder:
                 raise EmbeddingError(f"向量服务调用失败：{exc}") from exc
             ordered = sorted(response.data, key=lambda item: item.index)
             if len(ordered) != len(batch):
-                raise EmbeddingError(
-                    f"向量服务返回了 {len(ordered)} 个向量，期望 {len(batch)} 个"
-                )
+                raise EmbeddingError(f"向量服务返回了 {len(ordered)} 个向量，期望 {len(batch)} 个")
             rows.extend(item.embedding for item in ordered)
         if not rows:
             return np.zeros((0, 0), dtype=np.float32)

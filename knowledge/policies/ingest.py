@@ -110,7 +110,9 @@ class Ingestor:
         for path in paths:
             if path.is_dir():
                 files = sorted(
-                    p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
                 )
                 items.extend(IngestItem(p, str(p.resolve())) for p in files)
             elif path.exists():
@@ -169,6 +171,30 @@ class Ingestor:
             progress(len(items), len(items), "")
         return report
 
+    def sync_vectors(self, *, progress: ProgressCallback | None = None) -> int:
+        """Embed chunks whose vector is missing from the vector store."""
+        if self.vectors.count() == self.store.counts()[1]:
+            return 0
+        documents = self.store.documents()
+        written = 0
+        for done, document in enumerate(documents):
+            if progress:
+                progress(done, len(documents), document.title)
+            chunks = self.store.document_chunks(document.id)
+            present = self.vectors.existing_ids([c.id for c in chunks])
+            missing = [c for c in chunks if c.id not in present]
+            if missing:
+                vectors = self.embedder.embed_passages(
+                    [indexed_text(document.title, c) for c in missing]
+                )
+                self.vectors.upsert(
+                    [c.id for c in missing], vectors, [_vector_metadata(document)] * len(missing)
+                )
+                written += len(missing)
+        if progress:
+            progress(len(documents), len(documents), "")
+        return written
+
     def prune(self) -> list[str]:
         """Drop documents whose source file no longer exists; returns their ids."""
         removed: list[str] = []
@@ -204,7 +230,9 @@ class Ingestor:
             self.store.update_metadata(doc_id, document, item.extra or None)
             if existing.region != document.region:
                 chunk_ids = [c.id for c in self.store.document_chunks(doc_id)]
-                self.vectors.update_metadata(chunk_ids, [_vector_metadata(document)] * len(chunk_ids))
+                self.vectors.update_metadata(
+                    chunk_ids, [_vector_metadata(document)] * len(chunk_ids)
+                )
             return doc_id, "metadata", 0
         written = self._write(document, item, text)
         return doc_id, ("updated" if existing is not None else "added"), written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -9,14 +10,17 @@ from pathlib import Path
 from connectors.database import Database
 from connectors.embeddings import CachedEmbedder, Embedder
 from connectors.vectorstore import VectorStore
-from knowledge.policies.ingest import IngestReport, Ingestor, ProgressCallback
+from knowledge.policies.ingest import Ingestor, IngestReport, ProgressCallback
 from knowledge.policies.models import NATIONAL, Audience, Citation, PolicyDocument
 from knowledge.policies.retriever import PolicyRetriever, RetrievalMode, SearchFilters
 from knowledge.policies.store import PolicyStore
 
-__all__ = ["COLLECTION", "KnowledgeBase"]
+__all__ = ["KnowledgeBase", "collection_name"]
 
-COLLECTION = "policy_chunks"
+
+def collection_name(embedder_name: str) -> str:
+    """One Chroma collection per embedding model, so vectors of two models never mix."""
+    return "policy_chunks_" + hashlib.sha1(embedder_name.encode("utf-8")).hexdigest()[:10]
 
 
 class KnowledgeBase:
@@ -26,7 +30,9 @@ class KnowledgeBase:
         self.database = database
         self.store = PolicyStore(database)
         self.vectors = vectors
-        self.embedder = embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder, database)
+        self.embedder = (
+            embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder, database)
+        )
         self.ingestor = Ingestor(self.store, vectors, self.embedder)
         self._retriever: PolicyRetriever | None = None
 
@@ -57,6 +63,11 @@ class KnowledgeBase:
         return self._changed(
             self.ingestor.ingest_manifest(manifest, only=only, root=root, progress=progress)
         )
+
+    def sync_vectors(self, *, progress: ProgressCallback | None = None) -> int:
+        """Embed stored chunks that have no vector yet (a new embedding model, a vector
+        store that was reset); returns how many were embedded."""
+        return self.ingestor.sync_vectors(progress=progress)
 
     def prune(self) -> IngestReport:
         return self._changed(IngestReport(removed=self.ingestor.prune()))

@@ -42,6 +42,4 @@ class LexicalIndex:
         positions, scores = self._bm25.retrieve(
             [query], k=k, show_progress=False, weight_mask=mask, n_threads=0
         )
-        return [
-            (int(p), float(s)) for p, s in zip(positions[0], scores[0], strict=True) if s > 0
-        ]
+        return [(int(p), float(s)) for p, s in zip(positions[0], scores[0], strict=True) if s > 0]

@@ -160,7 +160,8 @@ def _key_of(record: dict[str, Any]) -> str:
 
 def _entry(record: dict[str, Any], key: str, line_no: int, folder: Path) -> ManifestEntry:
     path = folder / key
-    stated: dict[str, Any] = {"source": str(path)}
+    # The manifest path as written: the same names superseded_by uses, whatever the cwd.
+    stated: dict[str, Any] = {"source": key}
     for name in _TEXT_FIELDS:
         value = record.get(name)
         if value is None:

@@ -106,9 +106,7 @@ class PolicyRetriever:
         regions = ancestors(validate_region(filters.region))
         today = date.today()
         allowed = [
-            doc_id
-            for doc_id, doc in self._documents.items()
-            if filters.admits(doc, regions, today)
+            doc_id for doc_id, doc in self._documents.items() if filters.admits(doc, regions, today)
         ]
         if not allowed or not query.strip():
             return []

@@ -126,7 +126,9 @@ class PolicyStore:
 
     def documents(self) -> list[PolicyDocument]:
         with self.database.session() as session:
-            rows = session.scalars(sa.select(DocumentRow).order_by(DocumentRow.region, DocumentRow.title))
+            rows = session.scalars(
+                sa.select(DocumentRow).order_by(DocumentRow.region, DocumentRow.title)
+            )
             return [row.to_model() for row in rows]
 
     def source_keys(self) -> dict[str, str]:
@@ -189,7 +191,9 @@ class PolicyStore:
     def delete(self, doc_id: str) -> list[str]:
         """Remove a document and its chunks; returns the removed chunk ids."""
         with self.database.session() as session:
-            removed = list(session.scalars(sa.select(ChunkRow.id).where(ChunkRow.document_id == doc_id)))
+            removed = list(
+                session.scalars(sa.select(ChunkRow.id).where(ChunkRow.document_id == doc_id))
+            )
             session.execute(sa.delete(ChunkRow).where(ChunkRow.document_id == doc_id))
             session.execute(sa.delete(DocumentRow).where(DocumentRow.id == doc_id))
         return removed
@@ -198,12 +202,11 @@ class PolicyStore:
         """(chunk id, document id, space-joined tokens) for every chunk, in a stable order."""
         with self.database.session() as session:
             result = session.execute(
-                sa.select(ChunkRow.id, ChunkRow.document_id, ChunkRow.tokens).order_by(
-                    ChunkRow.document_id, ChunkRow.ordinal
-                ).execution_options(yield_per=batch)
+                sa.select(ChunkRow.id, ChunkRow.document_id, ChunkRow.tokens)
+                .order_by(ChunkRow.document_id, ChunkRow.ordinal)
+                .execution_options(yield_per=batch)
             )
-            for chunk_id, doc_id, tokens in result:
-                yield chunk_id, doc_id, tokens
+            yield from result.tuples()
 
     def chunks(self, ids: Sequence[str]) -> dict[str, PolicyChunk]:
         with self.database.session() as session:

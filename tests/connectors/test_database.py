@@ -42,7 +42,10 @@ def test_migrations_create_the_schema_and_are_idempotent(database: Database) -> 
     assert {"policy_documents", "policy_chunks", "embedding_cache", "alembic_version"} <= tables
     database.migrate()  # a second run changes nothing and does not fail
     with database.engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert (
+            connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            == "0001"
+        )
 
 
 def test_store_round_trip_and_cascade(database: Database) -> None:

@@ -54,7 +54,7 @@ def test_cache_embeds_each_text_once_across_instances(sqlite_database: Database)
 
 
 class _EmbeddingsHandler(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if body["model"] == "broken":
             self.send_response(500)
@@ -65,8 +65,12 @@ class _EmbeddingsHandler(BaseHTTPRequestHandler):
             for i, t in enumerate(body["input"])
         ]
         payload = json.dumps(
-            {"object": "list", "data": data[::-1], "model": body["model"],
-             "usage": {"prompt_tokens": 1, "total_tokens": 1}}
+            {
+                "object": "list",
+                "data": data[::-1],
+                "model": body["model"],
+                "usage": {"prompt_tokens": 1, "total_tokens": 1},
+            }
         ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

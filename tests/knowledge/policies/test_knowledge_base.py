@@ -89,15 +89,23 @@ def test_only_the_version_in_force_on_the_day_is_returned(loaded: KnowledgeBase)
 
 
 def test_audience_filter(loaded: KnowledgeBase) -> None:
-    employer = loaded.search("社会保险补贴", region="410100", on_date=DAY, audience="employer", k=10)
+    employer = loaded.search(
+        "社会保险补贴", region="410100", on_date=DAY, audience="employer", k=10
+    )
     assert "测试用人单位社保补贴申领指南" in titles(employer)
     assert "测试河南省就业见习办法" not in titles(employer)  # job seekers only
-    seeker = loaded.search("社会保险补贴", region="410100", on_date=DAY, audience="job_seeker", k=10)
+    seeker = loaded.search(
+        "社会保险补贴", region="410100", on_date=DAY, audience="job_seeker", k=10
+    )
     assert "测试用人单位社保补贴申领指南" not in titles(seeker)
 
 
 def test_a_named_article_comes_first(loaded: KnowledgeBase) -> None:
-    for query in ("测试失业保障条例第三条", "《测试失业保障条例》第3条讲的什么", "失业保障条例第三条"):
+    for query in (
+        "测试失业保障条例第三条",
+        "《测试失业保障条例》第3条讲的什么",
+        "失业保障条例第三条",
+    ):
         hits = loaded.search(query, region="410100", on_date=DAY, k=3)
         assert hits[0].title == "测试失业保障条例", query
         assert hits[0].article_no == 3, query
@@ -106,7 +114,9 @@ def test_a_named_article_comes_first(loaded: KnowledgeBase) -> None:
 
 def test_lexical_and_dense_modes_each_work_alone(loaded: KnowledgeBase) -> None:
     for mode in ("lexical", "dense"):
-        hits = loaded.search("首次创办小微企业的一次性创业补贴", region="410100", on_date=DAY, k=3, mode=mode)
+        hits = loaded.search(
+            "首次创办小微企业的一次性创业补贴", region="410100", on_date=DAY, k=3, mode=mode
+        )
         assert hits and hits[0].title == "测试郑州市创业补贴实施细则", mode
 
 
@@ -183,7 +193,42 @@ def test_plain_files_get_inferred_metadata(knowledge_base: KnowledgeBase, corpus
     assert by_title["测试失业保障条例"].valid_from == date(2020, 1, 1)
 
 
-def test_state_survives_reopening(loaded: KnowledgeBase, tmp_path: Path, embedder: MemoEmbedder) -> None:
+def test_state_survives_reopening(
+    loaded: KnowledgeBase, tmp_path: Path, embedder: MemoEmbedder
+) -> None:
     reopened = make_knowledge_base(loaded.database, tmp_path, embedder)
     hits = reopened.search("失业保障金领取条件", region="410100", on_date=DAY, k=1)
     assert hits[0].article_no == 3
+
+
+class RenamedEmbedder:
+    """The same vectors under another model name: stands for switching embedding models."""
+
+    def __init__(self, inner: MemoEmbedder) -> None:
+        self.inner = inner
+        self.name = "another-model"
+        self.passages = 0
+
+    def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+        self.passages += len(texts)
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text):  # type: ignore[no-untyped-def]
+        return self.inner.embed_query(text)
+
+
+def test_switching_the_embedding_model_re_embeds_into_its_own_collection(
+    loaded: KnowledgeBase, tmp_path: Path, embedder: MemoEmbedder
+) -> None:
+    other = RenamedEmbedder(embedder)
+    switched = make_knowledge_base(loaded.database, tmp_path, other)
+    _, chunks = switched.store.counts()
+    assert switched.vectors.count() == 0
+    assert switched.sync_vectors() == chunks
+    assert other.passages == chunks
+    assert switched.vectors.count() == chunks
+    assert switched.sync_vectors() == 0  # nothing left to do
+    hits = switched.search("首次创办小微企业", region="410100", on_date=DAY, k=1, mode="dense")
+    assert hits[0].title == "测试郑州市创业补贴实施细则"
+    # The first model's collection is untouched.
+    assert loaded.vectors.count() == chunks

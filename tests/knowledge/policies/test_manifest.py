@@ -130,7 +130,7 @@ def test_entry_fields(tmp_path: Path) -> None:
     assert metadata.valid_from == date(2019, 1, 22)
     assert metadata.valid_to == date(2025, 1, 1)
     assert metadata.superseded_by == "local/郑州市失业保险条例(2025).md"
-    assert metadata.source == str(entry.path)
+    assert metadata.source == entry.key == "local/郑州市失业保险条例.md"
     assert entry.extra == {}
 
 
