@@ -1,0 +1,119 @@
+"""Chroma through our VectorStore: embedded on disk and a real Chroma server on loopback."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from connectors.errors import VectorStoreError
+from connectors.vectorstore import VectorStore
+from knowledge.policies.knowledge_base import KnowledgeBase
+from tests.conftest import FIXTURES, MemoEmbedder
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    chroma = Path(sys.executable).with_name("chroma")
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            str(chroma),
+            "run",
+            "--path",
+            str(tmp_path_factory.mktemp("chroma-server")),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("the Chroma server did not start within 30 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _unit(*values: float) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _exercise(store: VectorStore) -> None:
+    store.upsert(
+        ["a", "b", "c"],
+        np.vstack([_unit(1, 0, 0), _unit(0, 1, 0), _unit(1, 1, 0)]),
+        [
+            {"document_id": "d1", "region": "000000"},
+            {"document_id": "d2", "region": "410000"},
+            {"document_id": "d3", "region": "440000"},
+        ],
+    )
+    assert store.count() == 3
+    hits = store.query(_unit(1, 0.1, 0), 3)
+    assert [i for i, _ in hits] == ["a", "c", "b"]
+    assert hits[0][1] == pytest.approx(0.995, abs=0.01)
+    filtered = store.query(_unit(1, 0.1, 0), 3, {"region": {"$in": ["000000", "410000"]}})
+    assert [i for i, _ in filtered] == ["a", "b"]
+    store.update_metadata(["c"], [{"document_id": "d3", "region": "410000"}])
+    filtered = store.query(_unit(1, 0.1, 0), 3, {"region": "410000"})
+    assert [i for i, _ in filtered] == ["c", "b"]
+    assert store.existing_ids(["a", "zzz"]) == {"a"}
+    store.delete(["a"])
+    assert store.count() == 2
+
+
+def test_embedded_store_on_disk(tmp_path: Path) -> None:
+    _exercise(VectorStore("test", path=tmp_path / "chroma"))
+    reopened = VectorStore("test", path=tmp_path / "chroma")
+    assert reopened.count() == 2
+
+
+def test_chroma_server_by_url(chroma_server: str) -> None:
+    _exercise(VectorStore("test", url=chroma_server))
+
+
+def test_errors_are_translated(tmp_path: Path) -> None:
+    store = VectorStore("test", path=tmp_path / "chroma")
+    store.upsert(["a"], np.vstack([_unit(1, 0, 0)]), [{"document_id": "d", "region": "000000"}])
+    with pytest.raises(VectorStoreError, match="向量"):
+        store.upsert(["b"], np.vstack([_unit(1, 0, 0, 0)]), [{"document_id": "d"}])
+    with pytest.raises(VectorStoreError, match="无法打开向量库"):
+        VectorStore("test", url=f"http://127.0.0.1:{_free_port()}")
+
+
+def test_knowledge_base_on_a_chroma_server(
+    chroma_server: str,
+    sqlite_database,
+    embedder: MemoEmbedder,  # type: ignore[no-untyped-def]
+) -> None:
+    kb = KnowledgeBase(sqlite_database, VectorStore("policy_kb", url=chroma_server), embedder)
+    report = kb.ingest_manifest(FIXTURES / "kb" / "manifest.jsonl")
+    assert len(report.added) == 7 and not report.problems
+    hits = kb.search("首次创办小微企业 创业补贴", region="410100", k=1, mode="dense")
+    assert hits[0].title == "测试郑州市创业补贴实施细则"
