@@ -200,7 +200,7 @@ def evaluate_langchain_baseline(
     with timed(f"LangChain baseline: embed {len(texts)} chunks of 500/50"):
         vectors = embedder.embed_passages(texts)
     store = VectorStore("langchain_baseline", path=work / "chroma-baseline")
-    store.upsert(ids, vectors, metas)
+    store.upsert("all", ids, vectors, metas)
     meta_by_id = dict(zip(ids, metas, strict=True))
     ranks = []
     for q in questions:
@@ -212,7 +212,7 @@ def evaluate_langchain_baseline(
                 {"valid_to": {"$gt": day}},
             ]
         }
-        hits = store.query(embedder.embed_query(q.text), 10, where)
+        hits = store.query(embedder.embed_query(q.text), 10, ["all"], where)
         labelled: list[tuple[str, int | None]] = []
         for chunk_id, _ in hits:
             m = meta_by_id[chunk_id]

@@ -88,7 +88,7 @@ def _document_id(source_key: str) -> str:
 
 
 def _vector_metadata(document: PolicyDocument) -> dict[str, str]:
-    return {"document_id": document.id, "region": document.region}
+    return {"document_id": document.id}
 
 
 class Ingestor:
@@ -181,14 +181,17 @@ class Ingestor:
             if progress:
                 progress(done, len(documents), document.title)
             chunks = self.store.document_chunks(document.id)
-            present = self.vectors.existing_ids([c.id for c in chunks])
+            present = self.vectors.existing_ids(document.region, [c.id for c in chunks])
             missing = [c for c in chunks if c.id not in present]
             if missing:
                 vectors = self.embedder.embed_passages(
                     [indexed_text(document.title, c) for c in missing]
                 )
                 self.vectors.upsert(
-                    [c.id for c in missing], vectors, [_vector_metadata(document)] * len(missing)
+                    document.region,
+                    [c.id for c in missing],
+                    vectors,
+                    [_vector_metadata(document)] * len(missing),
                 )
                 written += len(missing)
         if progress:
@@ -199,8 +202,9 @@ class Ingestor:
         """Drop documents whose source file no longer exists; returns their ids."""
         removed: list[str] = []
         for key, doc_id in self.store.source_keys().items():
-            if not Path(key).exists():
-                self.vectors.delete(self.store.delete(doc_id))
+            document = self.store.document(doc_id)
+            if document is not None and not Path(key).exists():
+                self.vectors.delete(document.region, self.store.delete(doc_id))
                 removed.append(doc_id)
         return removed
 
@@ -224,20 +228,27 @@ class Ingestor:
             source=metadata.source or str(item.path),
             content_hash=digest,
         )
-        if existing is not None and existing.id == doc_id and existing.content_hash == digest:
+        unchanged_text = (
+            existing is not None and existing.id == doc_id and existing.content_hash == digest
+        )
+        # Vectors live in their region's partition: a new region means rewriting them.
+        if unchanged_text and existing is not None and existing.region == document.region:
             if existing == document:
                 return doc_id, "unchanged", 0
             self.store.update_metadata(doc_id, document, item.extra or None)
-            if existing.region != document.region:
-                chunk_ids = [c.id for c in self.store.document_chunks(doc_id)]
-                self.vectors.update_metadata(
-                    chunk_ids, [_vector_metadata(document)] * len(chunk_ids)
-                )
             return doc_id, "metadata", 0
-        written = self._write(document, item, text)
+        written = self._write(document, item, text, existing)
+        if unchanged_text:
+            return doc_id, "metadata", written
         return doc_id, ("updated" if existing is not None else "added"), written
 
-    def _write(self, document: PolicyDocument, item: IngestItem, text: str) -> int:
+    def _write(
+        self,
+        document: PolicyDocument,
+        item: IngestItem,
+        text: str,
+        previous: PolicyDocument | None,
+    ) -> int:
         # A passage that only repeats the document's title carries nothing to cite.
         spans = [
             span
@@ -268,16 +279,19 @@ class Ingestor:
             texts.append(body)
         vectors = self.embedder.embed_passages(texts)
         new_ids = [chunk.id for chunk, _, _ in rows]
-        present = self.vectors.existing_ids(new_ids)
+        partition = document.region
+        present = self.vectors.existing_ids(partition, new_ids)
         fresh = [i for i, cid in enumerate(new_ids) if cid not in present]
         if fresh:
             self.vectors.upsert(
+                partition,
                 [new_ids[i] for i in fresh],
                 vectors[fresh],
                 [_vector_metadata(document)] * len(fresh),
             )
         removed = self.store.replace(document, item.source_key, text, rows, item.extra or None)
-        stale = sorted(set(removed) - set(new_ids))
-        if stale:
-            self.vectors.delete(stale)
+        if previous is not None and previous.region != partition:
+            self.vectors.delete(previous.region, removed)
+        else:
+            self.vectors.delete(partition, sorted(set(removed) - set(new_ids)))
         return len(rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -72,14 +72,16 @@ class PolicyRetriever:
         self._documents: dict[str, PolicyDocument] = {}
         self._lexical = LexicalIndex([], [])
         self._chunk_doc = np.zeros(0, dtype=np.int32)
+        self._doc_ids: list[str] = []
         self._doc_position: dict[str, int] = {}
-        self._known_chunks: set[str] = set()
+        self._chunk_document: dict[str, str] = {}
         self.refresh()
 
     def refresh(self) -> None:
         """Reload document metadata and rebuild the BM25 index from the store."""
         self._documents = {d.id: d for d in self.store.documents()}
-        self._doc_position = {doc_id: i for i, doc_id in enumerate(self._documents)}
+        self._doc_ids = list(self._documents)
+        self._doc_position = {doc_id: i for i, doc_id in enumerate(self._doc_ids)}
         doc_position = self._doc_position
         chunk_ids: list[str] = []
         token_lists: list[list[str]] = []
@@ -90,7 +92,10 @@ class PolicyRetriever:
             chunk_doc.append(doc_position[doc_id])
         self._lexical = LexicalIndex(chunk_ids, token_lists)
         self._chunk_doc = np.asarray(chunk_doc, dtype=np.int32)
-        self._known_chunks = set(chunk_ids)
+        self._chunk_document = {
+            chunk_id: self._doc_ids[position]
+            for chunk_id, position in zip(chunk_ids, chunk_doc, strict=True)
+        }
 
     @property
     def documents(self) -> dict[str, PolicyDocument]:
@@ -158,26 +163,28 @@ class PolicyRetriever:
         return [self._lexical.chunk_ids[position] for position, _ in hits]
 
     def _dense_ranking(self, query: str, allowed: list[str], regions: list[str]) -> list[str]:
-        if not self._known_chunks:
+        """Nearest chunks in the partitions of the user's regions, admitted documents only.
+
+        Partitions are searched unfiltered (fast); when the filters exclude documents
+        there (superseded versions, another audience), twice as many are fetched, and if
+        the excluded ones still crowd out the list, Chroma filters by document instead.
+        """
+        if not self._chunk_document:
             return []
         vector = self.embedder.embed_query(query)
-        hits = self.vectors.query(vector, self.candidates, self._vector_filter(allowed, regions))
-        return [chunk_id for chunk_id, _ in hits if chunk_id in self._known_chunks]
-
-    def _vector_filter(self, allowed: list[str], regions: list[str]) -> dict[str, Any]:
-        """Chroma ``where``: the region list, minus the documents the filters exclude there."""
-        allowed_set = set(allowed)
-        excluded = [
-            doc_id
+        admitted = set(allowed)
+        excluded = any(
+            doc.region in regions and doc_id not in admitted
             for doc_id, doc in self._documents.items()
-            if doc.region in regions and doc_id not in allowed_set
-        ]
-        if len(excluded) > len(allowed):
-            return {"document_id": {"$in": allowed}}
-        region_clause: dict[str, Any] = {"region": {"$in": regions}}
-        if not excluded:
-            return region_clause
-        return {"$and": [region_clause, {"document_id": {"$nin": excluded}}]}
+        )
+        fetch = self.candidates * 2 if excluded else self.candidates
+        hits = self.vectors.query(vector, fetch, regions)
+        ranked = [c for c, _ in hits if self._chunk_document.get(c) in admitted]
+        if excluded and len(ranked) < self.candidates and len(hits) == fetch:
+            where = {"document_id": {"$in": allowed}}
+            hits = self.vectors.query(vector, self.candidates, regions, where)
+            ranked = [c for c, _ in hits if self._chunk_document.get(c) in admitted]
+        return ranked[: self.candidates]
 
     def _fuse(self, rankings: list[tuple[list[str], float]]) -> list[tuple[str, float]]:
         """Weighted reciprocal-rank fusion: sum of weight / (k + rank) over the rankings."""

@@ -65,33 +65,34 @@ def _unit(*values: float) -> np.ndarray:
 
 
 def _exercise(store: VectorStore) -> None:
+    store.upsert("000000", ["a"], np.vstack([_unit(1, 0, 0)]), [{"document_id": "d1"}])
     store.upsert(
-        ["a", "b", "c"],
-        np.vstack([_unit(1, 0, 0), _unit(0, 1, 0), _unit(1, 1, 0)]),
-        [
-            {"document_id": "d1", "region": "000000"},
-            {"document_id": "d2", "region": "410000"},
-            {"document_id": "d3", "region": "440000"},
-        ],
+        "410000",
+        ["b", "c"],
+        np.vstack([_unit(0, 1, 0), _unit(1, 1, 0)]),
+        [{"document_id": "d2"}, {"document_id": "d3"}],
     )
-    assert store.count() == 3
-    hits = store.query(_unit(1, 0.1, 0), 3)
+    store.upsert("440000", ["e"], np.vstack([_unit(1, 0.05, 0)]), [{"document_id": "d4"}])
+    assert store.count() == 4
+    assert store.partitions == ["000000", "410000", "440000"]
+    # Merged over the partitions asked for, best first; other partitions never answer.
+    hits = store.query(_unit(1, 0.1, 0), 3, ["000000", "410000"])
     assert [i for i, _ in hits] == ["a", "c", "b"]
     assert hits[0][1] == pytest.approx(0.995, abs=0.01)
-    filtered = store.query(_unit(1, 0.1, 0), 3, {"region": {"$in": ["000000", "410000"]}})
-    assert [i for i, _ in filtered] == ["a", "b"]
-    store.update_metadata(["c"], [{"document_id": "d3", "region": "410000"}])
-    filtered = store.query(_unit(1, 0.1, 0), 3, {"region": "410000"})
-    assert [i for i, _ in filtered] == ["c", "b"]
-    assert store.existing_ids(["a", "zzz"]) == {"a"}
-    store.delete(["a"])
-    assert store.count() == 2
+    assert [i for i, _ in store.query(_unit(1, 0.1, 0), 1, ["000000", "440000"])] == ["e"]
+    assert store.query(_unit(1, 0, 0), 3, ["999999"]) == []
+    filtered = store.query(_unit(1, 0.1, 0), 3, ["410000"], {"document_id": {"$in": ["d2"]}})
+    assert [i for i, _ in filtered] == ["b"]
+    assert store.existing_ids("410000", ["b", "a", "zzz"]) == {"b"}
+    store.delete("000000", ["a"])
+    assert store.count() == 3
 
 
 def test_embedded_store_on_disk(tmp_path: Path) -> None:
     _exercise(VectorStore("test", path=tmp_path / "chroma"))
     reopened = VectorStore("test", path=tmp_path / "chroma")
-    assert reopened.count() == 2
+    assert reopened.count() == 3
+    assert reopened.partitions == ["000000", "410000", "440000"]
 
 
 def test_chroma_server_by_url(chroma_server: str) -> None:
@@ -100,9 +101,11 @@ def test_chroma_server_by_url(chroma_server: str) -> None:
 
 def test_errors_are_translated(tmp_path: Path) -> None:
     store = VectorStore("test", path=tmp_path / "chroma")
-    store.upsert(["a"], np.vstack([_unit(1, 0, 0)]), [{"document_id": "d", "region": "000000"}])
-    with pytest.raises(VectorStoreError, match="向量"):
-        store.upsert(["b"], np.vstack([_unit(1, 0, 0, 0)]), [{"document_id": "d"}])
+    store.upsert("000000", ["a"], np.vstack([_unit(1, 0, 0)]), [{"document_id": "d"}])
+    with pytest.raises(VectorStoreError, match="向量写入失败"):
+        store.upsert("000000", ["b"], np.vstack([_unit(1, 0, 0, 0)]), [{"document_id": "d"}])
+    with pytest.raises(VectorStoreError, match="名称不合法"):
+        VectorStore("bad name!", path=tmp_path / "chroma")
     with pytest.raises(VectorStoreError, match="无法打开向量库"):
         VectorStore("test", url=f"http://127.0.0.1:{_free_port()}")
 

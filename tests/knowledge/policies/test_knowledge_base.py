@@ -232,3 +232,53 @@ def test_switching_the_embedding_model_re_embeds_into_its_own_collection(
     assert hits[0].title == "测试郑州市创业补贴实施细则"
     # The first model's collection is untouched.
     assert loaded.vectors.count() == chunks
+
+
+def test_a_new_region_moves_the_vectors_to_the_new_partition(
+    loaded: KnowledgeBase, corpus: Path
+) -> None:
+    manifest = corpus / "manifest.jsonl"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace(
+            '"path": "guangdong.md", "title": "测试广东省就业见习办法", "region": "440000"',
+            '"path": "guangdong.md", "title": "测试广东省就业见习办法", "region": "440100"',
+        ),
+        encoding="utf-8",
+    )
+    vectors_before = loaded.vectors.count()
+    report = loaded.ingest_manifest(manifest)
+    assert len(report.metadata_updated) == 1 and report.chunks_written == 2
+    assert loaded.vectors.count() == vectors_before
+    for mode in ("dense", "lexical"):
+        province = loaded.search("见习补贴 二千元", region="440000", on_date=DAY, k=10, mode=mode)
+        assert "测试广东省就业见习办法" not in titles(province), mode
+        city = loaded.search("见习补贴 二千元", region="440100", on_date=DAY, k=10, mode=mode)
+        assert "测试广东省就业见习办法" in titles(city), mode
+
+
+def test_dense_search_falls_back_to_filtering_when_excluded_versions_crowd_the_list(
+    loaded: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[object] = []
+    query = loaded.vectors.query
+
+    def spy(vector, n, partitions, where=None):  # type: ignore[no-untyped-def]
+        calls.append(where)
+        return query(vector, n, partitions, where)
+
+    monkeypatch.setattr(loaded.vectors, "query", spy)
+    retriever = loaded.retriever
+    monkeypatch.setattr(retriever, "candidates", 1)
+    # The superseded 2020 version and the job-seeker-only Henan rule are both nearer than
+    # anything an employer may see today; unfiltered, they fill the two fetched places.
+    hits = loaded.search(
+        "本省对参加就业见习的青年发放见习补贴，标准为每人每月八百元",
+        region="410100",
+        on_date=DAY,
+        audience="employer",
+        k=1,
+        mode="dense",
+    )
+    assert len(calls) == 2 and calls[0] is None and calls[1] is not None
+    assert hits and hits[0].title != "测试河南省就业见习办法"
+    assert "八百元" not in hits[0].quote
