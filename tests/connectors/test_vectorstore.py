@@ -113,7 +113,7 @@ def test_errors_are_translated(tmp_path: Path) -> None:
 def test_knowledge_base_on_a_chroma_server(
     chroma_server: str,
     sqlite_database,
-    embedder: MemoEmbedder,  # type: ignore[no-untyped-def]
+    embedder: MemoEmbedder,
 ) -> None:
     kb = KnowledgeBase(sqlite_database, VectorStore("policy_kb", url=chroma_server), embedder)
     report = kb.ingest_manifest(FIXTURES / "kb" / "manifest.jsonl")

@@ -144,11 +144,11 @@ def test_a_changed_file_replaces_its_chunks_and_reuses_cached_embeddings(
         ),
         encoding="utf-8",
     )
-    misses_before = loaded.embedder.misses  # type: ignore[attr-defined]
+    misses_before = loaded.embedder.misses
     report = loaded.ingest_manifest(corpus / "manifest.jsonl")
     assert len(report.updated) == 1 and len(report.unchanged) == 6
     # Only the edited article is new text; every other chunk comes from the cache.
-    assert loaded.embedder.misses - misses_before == 1  # type: ignore[attr-defined]
+    assert loaded.embedder.misses - misses_before == 1
     hits = loaded.search("招用登记失业青年 扩岗补助", region="000000", on_date=DAY, k=1)
     assert hits[0].article_no == 5 and "扩岗补助" in hits[0].quote
     old = loaded.search("吸纳就业补助 高校毕业生", region="000000", on_date=DAY, k=10)
@@ -209,11 +209,11 @@ class RenamedEmbedder:
         self.name = "another-model"
         self.passages = 0
 
-    def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+    def embed_passages(self, texts):
         self.passages += len(texts)
         return self.inner.embed_passages(texts)
 
-    def embed_query(self, text):  # type: ignore[no-untyped-def]
+    def embed_query(self, text):
         return self.inner.embed_query(text)
 
 
@@ -262,7 +262,7 @@ def test_dense_search_falls_back_to_filtering_when_excluded_versions_crowd_the_l
     calls: list[object] = []
     query = loaded.vectors.query
 
-    def spy(vector, n, partitions, where=None):  # type: ignore[no-untyped-def]
+    def spy(vector, n, partitions, where=None):
         calls.append(where)
         return query(vector, n, partitions, where)
 
