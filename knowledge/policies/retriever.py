@@ -22,6 +22,7 @@ from knowledge.policies.models import NATIONAL, Audience, Citation, PolicyChunk,
 from knowledge.policies.references import parse_article_reference, title_match_score
 from knowledge.policies.store import PolicyStore
 from knowledge.regions import ancestors, validate_region
+from knowledge.terms import expand_query
 
 __all__ = ["PolicyRetriever", "RetrievalMode", "SearchFilters"]
 
@@ -56,7 +57,7 @@ class PolicyRetriever:
         *,
         candidates: int = 50,
         rrf_k: int = 10,
-        lexical_weight: float = 0.3,
+        lexical_weight: float = 0.5,
         dense_weight: float = 1.0,
     ) -> None:
         self.store = store
@@ -159,7 +160,8 @@ class PolicyRetriever:
     def _lexical_ranking(self, query: str, allowed: list[str]) -> list[str]:
         allowed_positions = np.asarray([self._doc_position[d] for d in allowed], dtype=np.int32)
         mask = np.isin(self._chunk_doc, allowed_positions)
-        hits = self._lexical.search(tokenize(query), self.candidates, mask.astype(np.float32))
+        tokens = tokenize(expand_query(query))
+        hits = self._lexical.search(tokens, self.candidates, mask.astype(np.float32))
         return [self._lexical.chunk_ids[position] for position, _ in hits]
 
     def _dense_ranking(self, query: str, allowed: list[str], regions: list[str]) -> list[str]:
