@@ -145,9 +145,7 @@ def ingest(
         raise _fail(str(exc)) from exc
     total = IngestReport()
     for report in reports:
-        for name in ("added", "updated", "metadata_updated", "unchanged", "removed", "problems"):
-            getattr(total, name).extend(getattr(report, name))
-        total.chunks_written += report.chunks_written
+        total.merge(report)
     _print_report(total)
     if total.problems and not total.changed and not total.unchanged:
         raise typer.Exit(1)

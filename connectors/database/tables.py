@@ -6,4 +6,6 @@ import connectors.embeddings.cache  # noqa: F401  (registers embedding_cache)
 import knowledge.policies.store  # noqa: F401  (registers documents, chunks)
 from connectors.database.engine import Base
 
+__all__ = ["target_metadata"]
+
 target_metadata = Base.metadata

@@ -72,6 +72,12 @@ class IngestReport:
     problems: list[IngestProblem] = field(default_factory=list)
     chunks_written: int = 0
 
+    def merge(self, other: IngestReport) -> None:
+        """Add another batch's outcome to this one."""
+        for name in ("added", "updated", "metadata_updated", "unchanged", "removed", "problems"):
+            getattr(self, name).extend(getattr(other, name))
+        self.chunks_written += other.chunks_written
+
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.metadata_updated or self.removed)
@@ -202,8 +208,10 @@ class Ingestor:
         """Drop documents whose source file no longer exists; returns their ids."""
         removed: list[str] = []
         for key, doc_id in self.store.source_keys().items():
+            if Path(key).exists():
+                continue
             document = self.store.document(doc_id)
-            if document is not None and not Path(key).exists():
+            if document is not None:
                 self.vectors.delete(document.region, self.store.delete(doc_id))
                 removed.append(doc_id)
         return removed

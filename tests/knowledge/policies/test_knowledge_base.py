@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.database import Database
 from knowledge.policies.knowledge_base import KnowledgeBase
 from tests.conftest import FIXTURES, MemoEmbedder, make_knowledge_base
 
@@ -282,3 +283,15 @@ def test_dense_search_falls_back_to_filtering_when_excluded_versions_crowd_the_l
     assert len(calls) == 2 and calls[0] is None and calls[1] is not None
     assert hits and hits[0].title != "测试河南省就业见习办法"
     assert "八百元" not in hits[0].quote
+
+
+def test_the_knowledge_base_works_on_both_databases(
+    database: Database, tmp_path: Path, corpus: Path, embedder: MemoEmbedder
+) -> None:
+    kb = make_knowledge_base(database, tmp_path, embedder)
+    assert len(kb.ingest_manifest(corpus / "manifest.jsonl").added) == 7
+    assert len(kb.ingest_manifest(corpus / "manifest.jsonl").unchanged) == 7
+    hits = kb.search("测试失业保障条例第四条", region="410100", on_date=DAY, k=1)
+    assert (hits[0].article_no, hits[0].valid_from) == (4, date(2020, 1, 1))
+    old = next(d for d in kb.documents() if d.valid_to)
+    assert old.valid_to == date(2024, 7, 1) and old.superseded_by == "stipend-2024.md"
