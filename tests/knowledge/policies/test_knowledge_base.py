@@ -32,6 +32,12 @@ def loaded(knowledge_base: KnowledgeBase, corpus: Path) -> KnowledgeBase:
     return knowledge_base
 
 
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def titles(citations: list) -> list[str]:
     return [c.title for c in citations]
 
@@ -137,13 +143,10 @@ def test_reingesting_unchanged_files_does_nothing(
 def test_a_changed_file_replaces_its_chunks_and_reuses_cached_embeddings(
     loaded: KnowledgeBase, corpus: Path
 ) -> None:
-    doc = corpus / "national.md"
-    doc.write_text(
-        doc.read_text(encoding="utf-8").replace(
-            "第五条 用人单位招用高校毕业生的，可以申请一次性吸纳就业补助。",
-            "第五条 用人单位招用登记失业青年的，可以申请一次性扩岗补助。",
-        ),
-        encoding="utf-8",
+    edit(
+        corpus / "national.md",
+        "第五条 用人单位招用高校毕业生的，可以申请一次性吸纳就业补助。",
+        "第五条 用人单位招用登记失业青年的，可以申请一次性扩岗补助。",
     )
     misses_before = loaded.embedder.misses
     report = loaded.ingest_manifest(corpus / "manifest.jsonl")
@@ -239,12 +242,10 @@ def test_a_new_region_moves_the_vectors_to_the_new_partition(
     loaded: KnowledgeBase, corpus: Path
 ) -> None:
     manifest = corpus / "manifest.jsonl"
-    manifest.write_text(
-        manifest.read_text(encoding="utf-8").replace(
-            '"path": "guangdong.md", "title": "测试广东省就业见习办法", "region": "440000"',
-            '"path": "guangdong.md", "title": "测试广东省就业见习办法", "region": "440100"',
-        ),
-        encoding="utf-8",
+    edit(
+        manifest,
+        '"path": "guangdong.md", "title": "测试广东省就业见习办法", "region": "440000"',
+        '"path": "guangdong.md", "title": "测试广东省就业见习办法", "region": "440100"',
     )
     vectors_before = loaded.vectors.count()
     report = loaded.ingest_manifest(manifest)
