@@ -24,6 +24,8 @@ from knowledge.policies.ingest import IngestReport, ProgressCallback
 from knowledge.policies.knowledge_base import KnowledgeBase
 from knowledge.policies.metadata import parse_date
 from knowledge.policies.models import Citation
+from knowledge.rules.errors import RuleError
+from knowledge.rules.models import EligibilityResult, OutputValue
 
 __all__ = ["app", "main"]
 
@@ -284,6 +286,109 @@ def docs(
             d.id,
         )
     console.print(table)
+
+
+_STATUS_TEXT = {
+    "eligible": "[green]符合条件[/]",
+    "not_eligible": "[red]不符合条件[/]",
+    "need_more_facts": "[yellow]还需要了解一些情况[/]",
+    "ended": "[dim]政策已结束[/]",
+    "not_yet": "[dim]政策尚未施行[/]",
+}
+_MARKS = {"met": "[green]✓[/]", "not_met": "[red]✗[/]", "unknown": "[yellow]?[/]"}
+
+
+def _show_output(output: OutputValue) -> str:
+    if output.value is None:
+        value = escape(output.note or "暂时算不出，需要更多情况")
+    else:
+        value = f"{output.value:g}" if isinstance(output.value, float) else str(output.value)
+        value = f"[bold]{value}[/] {output.unit or ''}".rstrip()
+    sample = "（示例数据）" if output.source.sample else ""
+    return f"{output.label}：{value}{sample} — {escape(output.source.label)}"
+
+
+def _show_result(result: EligibilityResult) -> None:
+    console.print(
+        f"[bold]{escape(result.title)}[/]  [dim]{result.policy_id} · 地区 {result.region}"
+        f" · {result.on_date.isoformat()}[/]"
+    )
+    console.print(f"结论：{_STATUS_TEXT[result.status]}")
+    for note in result.notes:
+        console.print(f"  {escape(note)}")
+    if result.status in ("ended", "not_yet"):
+        return
+    if result.outputs:
+        console.print("待遇：")
+        for output in result.outputs:
+            console.print(f"  {_show_output(output)}")
+    console.print("判断过程：")
+    for step in result.trace:
+        console.print(
+            f"  {_MARKS[step.outcome]} {escape(step.explanation)} — {escape(step.source.label)}"
+        )
+    if result.missing:
+        console.print("还需要回答：")
+        for i, fact in enumerate(result.missing, start=1):
+            console.print(f"  {i}. {escape(fact.question)}  [dim]（{fact.name}）[/]")
+    if result.apply and result.status != "not_eligible":
+        console.print(f"怎么申请：{escape(result.apply.where)}")
+        if result.apply.materials:
+            console.print(f"  材料：{escape('、'.join(result.apply.materials))}")
+        if result.apply.how:
+            console.print(f"  办理：{escape(result.apply.how)}")
+        if result.apply.deadline:
+            console.print(f"  期限：{escape(result.apply.deadline)}")
+
+
+@app.command()
+def check(
+    policy: Annotated[str | None, typer.Argument(help="政策编号，如 unemployment_benefit")] = None,
+    fact: Annotated[
+        list[str] | None, typer.Option("--fact", "-f", help="已知情况，如 age=23（可多次）")
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="6 位行政区划代码")] = None,
+    on_date: Annotated[str | None, typer.Option("--date", help="按这一天的政策计算")] = None,
+    screen: Annotated[bool, typer.Option("--screen", help="一次检查所有政策")] = False,
+    audience: Annotated[AudienceChoice | None, typer.Option(help="只看面向该对象的政策")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """政策计算器：能不能享受、能享受多少、还缺哪些情况。"""
+    from knowledge.rules.engine import EligibilityEngine
+    from knowledge.rules.facts import parse_assignments
+
+    if not screen and not policy:
+        raise _fail("请给出政策编号，或用 --screen 检查所有政策", 2)
+    day = _parse_day(on_date)
+    region = region or get_settings().default_region
+    try:
+        engine = EligibilityEngine()
+        facts = parse_assignments(fact or [])
+        if screen:
+            screening = engine.screen(
+                facts, region=region, on_date=day, audience=audience.value if audience else None
+            )
+            if as_json:
+                console.print_json(screening.model_dump_json())
+                return
+            for result in screening.results:
+                _show_result(result)
+                console.print()
+            if screening.next_questions:
+                console.print("[bold]接下来可以回答：[/]")
+                for i, question in enumerate(screening.next_questions[:5], start=1):
+                    console.print(
+                        f"  {i}. {escape(question.question)}  [dim]（{question.name}）[/]"
+                    )
+            return
+        assert policy is not None
+        result = engine.check(policy, facts, region=region, on_date=day)
+    except (RuleError, KnowledgeError) as exc:
+        raise _fail(str(exc), 2) from exc
+    if as_json:
+        console.print_json(result.model_dump_json())
+    else:
+        _show_result(result)
 
 
 @app.command()

@@ -125,3 +125,39 @@ def test_prune_and_samples(runner: CliRunner, corpus: Path) -> None:
     )
     assert hits and hits[0]["title"].startswith("失业保险金")
     assert "第四十六条" in hits[0]["quote"]
+
+
+def test_check_prints_the_result_and_its_explanation(runner: CliRunner) -> None:
+    args = ["check", "unemployment_benefit", "--date", "2025-06-01", "--region", "410100"]
+    facts = ["-f", "contribution_years=6", "-f", "involuntary_separation=是"]
+    result = runner.invoke(app, args + facts)
+    assert result.exit_code == 0, result.output
+    assert "还需要了解一些情况" in result.output
+    assert "最长领取期限：18 月" in result.output
+    assert "《中华人民共和国社会保险法》第四十五条" in result.output
+    assert "您现在已经重新就业了吗？" in result.output
+
+    as_json = runner.invoke(app, [*args, *facts, "-f", "contribution_years=0.5", "--json"])
+    data = json.loads(as_json.output)
+    assert data["status"] == "not_eligible"
+    assert data["missing"] == []
+    assert [t["id"] for t in data["trace"] if t["outcome"] == "not_met"] == ["contribution"]
+
+
+def test_check_screen_and_bad_input(runner: CliRunner) -> None:
+    screen = runner.invoke(
+        app, ["check", "--screen", "-f", "age=23", "--audience", "job_seeker", "--json"]
+    )
+    assert screen.exit_code == 0, screen.output
+    data = json.loads(screen.output)
+    assert {r["audience"] for r in data["results"]} == {"job_seeker"}
+    assert data["next_questions"]
+
+    unknown = runner.invoke(app, ["check", "no_such_policy"])
+    assert unknown.exit_code == 2 and "没有这项政策" in unknown.output
+    bad = runner.invoke(app, ["check", "unemployment_benefit", "-f", "age"])
+    assert bad.exit_code == 2 and "名称=取值" in bad.output
+    wrong = runner.invoke(app, ["check", "unemployment_benefit", "-f", "age=老"])
+    assert wrong.exit_code == 2 and "age" in wrong.output
+    nothing = runner.invoke(app, ["check"])
+    assert nothing.exit_code == 2

@@ -1,0 +1,194 @@
+"""Shapes of the eligibility rules (as written in YAML) and of their results."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ApplyInfo",
+    "ConditionRule",
+    "ConditionTrace",
+    "DatedValue",
+    "EligibilityResult",
+    "EligibilityStatus",
+    "FactDefinition",
+    "MissingFact",
+    "OutputRule",
+    "OutputValue",
+    "Parameter",
+    "PolicyRule",
+    "RegionOverride",
+    "RuleAudience",
+    "RuleSource",
+    "ScreeningResult",
+]
+
+RuleAudience = Literal["job_seeker", "employer"]
+EligibilityStatus = Literal["eligible", "not_eligible", "need_more_facts", "ended", "not_yet"]
+FactType = Literal["bool", "int", "float", "str", "enum", "date", "list"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleSource(_Strict):
+    """A document and article a rule rests on; ``note`` says what is not yet confirmed."""
+
+    document: str
+    article: str | None = None
+    doc_number: str | None = None
+    note: str | None = None
+    sample: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"《{self.document}》{self.article or ''}"
+
+
+class DatedValue(_Strict):
+    """A parameter value from a date on (OpenFisca style), with its source."""
+
+    since: date
+    value: Any
+    source: str
+    sample: bool = False
+    note: str | None = None
+
+
+class Parameter(_Strict):
+    label: str
+    unit: str | None = None
+    values: list[DatedValue] = Field(default_factory=list)
+    note: str | None = None
+
+
+class ConditionRule(_Strict):
+    id: str
+    label: str
+    when: str
+    source: str
+    explain_no: str | None = None
+
+
+class OutputRule(_Strict):
+    id: str
+    label: str
+    unit: str | None = None
+    value: str
+    source: str
+    note: str | None = None
+
+
+class ApplyInfo(_Strict):
+    where: str
+    materials: list[str] = Field(default_factory=list)
+    deadline: str | None = None
+    how: str | None = None
+    source: str | None = None
+
+
+class RegionOverride(_Strict):
+    """What a province or city changes: parameter values, extra conditions, how to apply."""
+
+    name: str | None = None
+    sample: bool = False
+    valid_from: date | None = None
+    valid_to: date | None = None
+    parameters: dict[str, list[DatedValue]] = Field(default_factory=dict)
+    conditions: list[ConditionRule] = Field(default_factory=list)
+    apply: ApplyInfo | None = None
+    sources: dict[str, RuleSource] = Field(default_factory=dict)
+
+
+class PolicyRule(_Strict):
+    id: str
+    title: str
+    audience: RuleAudience
+    summary: str | None = None
+    sources: dict[str, RuleSource]
+    valid_from: date | None = None
+    valid_to: date | None = None
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    conditions: list[ConditionRule]
+    outputs: list[OutputRule] = Field(default_factory=list)
+    apply: ApplyInfo
+    regions: dict[str, RegionOverride] = Field(default_factory=dict)
+
+
+class FactDefinition(_Strict):
+    """One entry of the fact vocabulary shared by the NLU, the LLM tools and Rasa slots."""
+
+    name: str
+    type: FactType
+    label: str
+    question: str
+    unit: str | None = None
+    values: dict[str, str] | None = Field(
+        default=None, description="allowed values (enum/list) -> Chinese label"
+    )
+    min: float | None = None
+    max: float | None = None
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+class ConditionTrace(BaseModel):
+    id: str
+    label: str
+    expression: str
+    outcome: Literal["met", "not_met", "unknown"]
+    values: dict[str, Any] = Field(default_factory=dict)
+    source: RuleSource
+    explanation: str
+
+
+class OutputValue(BaseModel):
+    id: str
+    label: str
+    value: Any = None
+    unit: str | None = None
+    source: RuleSource
+    note: str | None = None
+
+
+class MissingFact(BaseModel):
+    name: str
+    label: str
+    question: str
+    type: FactType
+    unit: str | None = None
+    values: dict[str, str] | None = None
+
+
+class EligibilityResult(BaseModel):
+    policy_id: str
+    title: str
+    audience: RuleAudience
+    status: EligibilityStatus
+    region: str
+    on_date: date
+    outputs: list[OutputValue] = Field(default_factory=list)
+    missing: list[MissingFact] = Field(default_factory=list)
+    trace: list[ConditionTrace] = Field(default_factory=list)
+    apply: ApplyInfo | None = None
+    sources: list[RuleSource] = Field(default_factory=list)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    notes: list[str] = Field(default_factory=list)
+
+    def output(self, output_id: str) -> Any:
+        return next((o.value for o in self.outputs if o.id == output_id), None)
+
+
+class ScreeningResult(BaseModel):
+    """One profile, every benefit: what may apply and what to ask next."""
+
+    region: str
+    on_date: date
+    results: list[EligibilityResult]
+    next_questions: list[MissingFact] = Field(default_factory=list)
