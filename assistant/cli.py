@@ -304,8 +304,10 @@ def _show_output(output: OutputValue) -> str:
     else:
         value = f"{output.value:g}" if isinstance(output.value, float) else str(output.value)
         value = f"[bold]{value}[/] {output.unit or ''}".rstrip()
-    sample = "（示例数据）" if output.source.sample else ""
-    return f"{output.label}：{value}{sample} — {escape(output.source.label)}"
+    sample = "（示例数据）" if output.sample else ""
+    figures = [s.label for s in output.parameter_sources if s.label != output.source.label]
+    basis = "；数值来源 " + "、".join(figures) if figures else ""
+    return f"{output.label}：{value}{sample} — {escape(output.source.label + basis)}"
 
 
 def _show_result(result: EligibilityResult) -> None:
@@ -331,6 +333,9 @@ def _show_result(result: EligibilityResult) -> None:
         console.print("还需要回答：")
         for i, fact in enumerate(result.missing, start=1):
             console.print(f"  {i}. {escape(fact.question)}  [dim]（{fact.name}）[/]")
+            if fact.values:
+                options = "；".join(f"{code}={label}" for code, label in fact.values.items())
+                console.print(f"     [dim]可选：{escape(options)}[/]")
     if result.apply and result.status != "not_eligible":
         console.print(f"怎么申请：{escape(result.apply.where)}")
         if result.apply.materials:

@@ -45,6 +45,7 @@ _OUTCOME_WORDS = {"met": "符合", "not_met": "不符合", "unknown": "待确认
 class _ParameterValue:
     value: Any
     source: RuleSource
+    note: str | None
 
 
 @dataclass
@@ -82,7 +83,7 @@ class _Context:
                     source = self.source(latest.source)
                     if latest.sample and not source.sample:
                         source = source.model_copy(update={"sample": True})
-                    resolved[name] = _ParameterValue(latest.value, source)
+                    resolved[name] = _ParameterValue(latest.value, source, latest.note)
                     break
         return resolved
 
@@ -126,13 +127,17 @@ class EligibilityEngine:
             valid_from=rule.valid_from,
             valid_to=rule.valid_to,
         )
+        window = rule.sources[rule.validity_source] if rule.validity_source else None
+        basis = f"（依据{window.label}）" if window else ""
         if rule.valid_from and day < rule.valid_from:
             result.status = "not_yet"
-            result.notes.append(f"该政策自 {rule.valid_from.isoformat()} 起施行。")
+            result.notes.append(f"该政策自 {rule.valid_from.isoformat()} 起施行{basis}。")
+            result.sources = [window] if window else []
             return result
         if rule.valid_to and day > rule.valid_to:
             result.status = "ended"
-            result.notes.append(f"该政策已于 {rule.valid_to.isoformat()} 结束。")
+            result.notes.append(f"该政策已于 {rule.valid_to.isoformat()} 结束{basis}。")
+            result.sources = [window] if window else []
             return result
 
         context = _Context(rule, self._overrides(rule, region, day))
@@ -171,7 +176,7 @@ class EligibilityEngine:
         result.apply = context.apply()
         result.sources = self._sources(context, result)
         sample_regions = [code for code, o in context.overrides if o.sample]
-        if sample_regions or any(o.source.sample for o in result.outputs):
+        if sample_regions or any(o.sample for o in result.outputs):
             result.notes.append("其中的地方标准是示例数据，不是官方公布的数值。")
         return result
 
@@ -250,9 +255,8 @@ class EligibilityEngine:
             else:
                 if value is None:
                     needed.extend(compiled.unknown_facts(known, values, day))
-            used = [parameters[p].source for p in compiled.params if p in parameters]
-            if any(s.sample for s in used):
-                source = source.model_copy(update={"sample": True})
+            used = [parameters[p] for p in sorted(compiled.params) if p in parameters]
+            notes = [n for n in [note, *(p.note for p in used)] if n]
             result.outputs.append(
                 OutputValue(
                     id=output.id,
@@ -260,7 +264,8 @@ class EligibilityEngine:
                     value=value,
                     unit=output.unit,
                     source=source,
-                    note=note,
+                    parameter_sources=list({p.source.label: p.source for p in used}.values()),
+                    note="；".join(dict.fromkeys(notes)) or None,
                 )
             )
         return needed
@@ -293,6 +298,9 @@ class EligibilityEngine:
     @staticmethod
     def _sources(context: _Context, result: EligibilityResult) -> list[RuleSource]:
         seen: dict[str, RuleSource] = {}
-        for source in [t.source for t in result.trace] + [o.source for o in result.outputs]:
+        cited = [t.source for t in result.trace]
+        for output in result.outputs:
+            cited += [output.source, *output.parameter_sources]
+        for source in cited:
             seen.setdefault(source.label, source)
         return list(seen.values())

@@ -113,6 +113,8 @@ def load_policy(path: Path, facts: dict[str, FactDefinition]) -> PolicyRule:
 
     if rule.id != path.stem:
         raise fail(("id",), f"id（{rule.id}）应与文件名（{path.stem}）一致")
+    if rule.validity_source and rule.validity_source not in rule.sources:
+        raise fail(("validity_source",), f"未声明的来源：{rule.validity_source}")
     for name, parameter in rule.parameters.items():
         for i, value in enumerate(parameter.values):
             if value.source not in rule.sources:

@@ -111,7 +111,10 @@ class PolicyRule(_Strict):
     summary: str | None = None
     sources: dict[str, RuleSource]
     valid_from: date | None = None
-    valid_to: date | None = None
+    valid_to: date | None = Field(default=None, description="the last day in force")
+    validity_source: str | None = Field(
+        default=None, description="the source (key of sources) that sets the window"
+    )
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     conditions: list[ConditionRule]
     outputs: list[OutputRule] = Field(default_factory=list)
@@ -148,12 +151,20 @@ class ConditionTrace(BaseModel):
 
 
 class OutputValue(BaseModel):
+    """An amount or duration: ``source`` is its legal basis, ``parameter_sources`` name
+    where the figures in it come from (a notice, a province, sample data)."""
+
     id: str
     label: str
     value: Any = None
     unit: str | None = None
     source: RuleSource
+    parameter_sources: list[RuleSource] = Field(default_factory=list)
     note: str | None = None
+
+    @property
+    def sample(self) -> bool:
+        return self.source.sample or any(s.sample for s in self.parameter_sources)
 
 
 class MissingFact(BaseModel):

@@ -38,7 +38,7 @@ regions:
   "410100":
     sample: true
     parameters:
-      amount: [{since: 2025-07-01, value: 1500, source: c1, sample: true}]
+      amount: [{since: 2025-07-01, value: 1500, source: c1, sample: true, note: 虚构的示例值}]
 """
 
 
@@ -78,7 +78,13 @@ def test_the_most_specific_region_in_force_wins(windowed: EligibilityEngine) -> 
     )
     city = windowed.check("youth_grant", facts, region="410102", on_date=day)
     assert city.output("amount") == 1500
-    assert city.outputs[0].source.sample and any("示例数据" in n for n in city.notes)
+    amount = city.outputs[0]
+    assert amount.sample and any("示例数据" in n for n in city.notes)
+    # The legal basis stays the notice; the figure names the city's rules and its note.
+    assert amount.source.label == "《测试通知》第一条"
+    assert [s.label for s in amount.parameter_sources] == ["《测试市细则》第三条"]
+    assert amount.note == "虚构的示例值"
+    assert "《测试市细则》第三条" in [s.label for s in city.sources]
     # Before the city's value starts, the province's applies.
     june = windowed.check("youth_grant", facts, region="410100", on_date=date(2025, 6, 30))
     assert june.output("amount") == 1200
