@@ -7,6 +7,7 @@ that names an article ("失业保险条例第十七条") returns that article fi
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -76,21 +77,22 @@ class PolicyRetriever:
         self._doc_ids: list[str] = []
         self._doc_position: dict[str, int] = {}
         self._chunk_document: dict[str, str] = {}
+        self._region_sizes: Counter[str] = Counter()
         self.refresh()
 
     def refresh(self) -> None:
         """Reload document metadata and rebuild the BM25 index from the store."""
         self._documents = {d.id: d for d in self.store.documents()}
+        self._region_sizes = Counter(d.region for d in self._documents.values())
         self._doc_ids = list(self._documents)
         self._doc_position = {doc_id: i for i, doc_id in enumerate(self._doc_ids)}
-        doc_position = self._doc_position
         chunk_ids: list[str] = []
         token_lists: list[list[str]] = []
         chunk_doc: list[int] = []
         for chunk_id, doc_id, tokens in self.store.chunk_tokens():
             chunk_ids.append(chunk_id)
             token_lists.append(tokens.split())
-            chunk_doc.append(doc_position[doc_id])
+            chunk_doc.append(self._doc_position[doc_id])
         self._lexical = LexicalIndex(chunk_ids, token_lists)
         self._chunk_doc = np.asarray(chunk_doc, dtype=np.int32)
         self._chunk_document = {
@@ -175,10 +177,8 @@ class PolicyRetriever:
             return []
         vector = self.embedder.embed_query(query)
         admitted = set(allowed)
-        excluded = any(
-            doc.region in regions and doc_id not in admitted
-            for doc_id, doc in self._documents.items()
-        )
+        # Every admitted document lies in these regions, so any surplus is excluded ones.
+        excluded = sum(self._region_sizes[r] for r in regions) > len(admitted)
         fetch = self.candidates * 2 if excluded else self.candidates
         hits = self.vectors.query(vector, fetch, regions)
         ranked = [c for c, _ in hits if self._chunk_document.get(c) in admitted]
