@@ -32,6 +32,7 @@ lint: $(STAMP_TEST)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/vacancies.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from assistant.settings import Settings, get_settings
+from assistant.terminal import console, errors, fail, progress_bar
 from connectors.errors import ConnectorError
 from knowledge.policies.errors import KnowledgeError
-from knowledge.policies.ingest import IngestReport, ProgressCallback
+from knowledge.policies.ingest import IngestReport
 from knowledge.policies.knowledge_base import KnowledgeBase
 from knowledge.policies.metadata import parse_date
 from knowledge.policies.models import Citation
@@ -35,8 +32,17 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
+
+
+def _register_subcommands() -> None:
+    from assistant.points_cli import points_app
+    from assistant.vacancies_cli import vacancies_app
+
+    app.add_typer(vacancies_app, name="vacancies")
+    app.add_typer(points_app, name="points", help="公共就业服务网点（15分钟就业服务圈）。")
+
+
+_register_subcommands()
 
 
 class AudienceChoice(StrEnum):
@@ -44,43 +50,10 @@ class AudienceChoice(StrEnum):
     employer = "employer"
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[bold red]错误：[/]{message}")
-    return typer.Exit(code)
-
-
 def _open(settings: Settings) -> KnowledgeBase:
     from assistant.runtime import build_knowledge_base
 
     return build_knowledge_base(settings)
-
-
-@contextmanager
-def _progress(label: str, enabled: bool = True) -> Iterator[ProgressCallback | None]:
-    """A progress bar on stderr, shown from the first report of work (none when idle)."""
-    if not enabled:
-        yield None
-        return
-    bar = Progress(
-        TextColumn(f"[bold]{label}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=errors,
-    )
-    task = bar.add_task("", total=None)
-
-    def update(done: int, total: int, name: str) -> None:
-        if not bar.live.is_started:
-            bar.start()
-        bar.update(task, completed=done, total=total, description=name[:40])
-
-    try:
-        yield update
-    finally:
-        if bar.live.is_started:
-            bar.stop()
 
 
 def _print_report(report: IngestReport) -> None:
@@ -99,7 +72,7 @@ def _parse_day(value: str | None) -> date | None:
     try:
         return parse_date(value)
     except ValueError as exc:
-        raise _fail(f"日期格式不对：{value}（例如 2025-06-01）", 2) from exc
+        raise fail(f"日期格式不对：{value}（例如 2025-06-01）", 2) from exc
 
 
 @app.command()
@@ -117,18 +90,18 @@ def ingest(
     """导入政策文档（Markdown、TXT、HTML、DOCX、PDF）。"""
     paths = paths or []
     if not (paths or manifest or prune or samples):
-        raise _fail("请给出要导入的文件/目录，或 --manifest / --samples / --prune", 2)
+        raise fail("请给出要导入的文件/目录，或 --manifest / --samples / --prune", 2)
     for path in paths:
         if not path.exists():
-            raise _fail(f"路径不存在：{path}", 2)
+            raise fail(f"路径不存在：{path}", 2)
     if manifest is not None and not manifest.exists():
-        raise _fail(f"清单文件不存在：{manifest}", 2)
+        raise fail(f"清单文件不存在：{manifest}", 2)
     if only is not None and not only.exists():
-        raise _fail(f"--only 列表不存在：{only}", 2)
+        raise fail(f"--only 列表不存在：{only}", 2)
     try:
         kb = _open(get_settings())
         reports: list[IngestReport] = []
-        with _progress("导入", enabled=not quiet) as progress:
+        with progress_bar("导入", enabled=not quiet) as progress:
             if samples:
                 from knowledge.samples import load_samples
 
@@ -144,7 +117,7 @@ def ingest(
         if prune:
             reports.append(kb.prune())
     except (KnowledgeError, ConnectorError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     total = IngestReport()
     for report in reports:
         total.merge(report)
@@ -155,7 +128,7 @@ def ingest(
 
 def _sync_vectors(kb: KnowledgeBase, quiet: bool) -> None:
     """Vectors missing for stored chunks (e.g. a new embedding model) are computed now."""
-    with _progress("补全向量", enabled=not quiet) as progress:
+    with progress_bar("补全向量", enabled=not quiet) as progress:
         written = kb.sync_vectors(progress=progress)
     if written:
         console.print(f"已为 {written} 个段落补算向量。")
@@ -215,7 +188,7 @@ def search(
             k=k,
         )
     except (KnowledgeError, ConnectorError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if as_json:
         console.print_json(json.dumps([_citation_dict(c) for c in citations], ensure_ascii=False))
     else:
@@ -253,14 +226,14 @@ def docs(
         kb = _open(get_settings())
         documents = kb.documents()
     except (KnowledgeError, ConnectorError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if region:
         from knowledge.regions import ancestors, validate_region
 
         try:
             visible = set(ancestors(validate_region(region)))
         except KnowledgeError as exc:
-            raise _fail(str(exc), 2) from exc
+            raise fail(str(exc), 2) from exc
         documents = [d for d in documents if d.region in visible]
     if as_json:
         console.print_json(
@@ -363,7 +336,7 @@ def check(
     from knowledge.rules.facts import parse_assignments
 
     if not screen and not policy:
-        raise _fail("请给出政策编号，或用 --screen 检查所有政策", 2)
+        raise fail("请给出政策编号，或用 --screen 检查所有政策", 2)
     day = _parse_day(on_date)
     region = region or get_settings().default_region
     try:
@@ -389,7 +362,7 @@ def check(
         assert policy is not None
         result = engine.check(policy, facts, region=region, on_date=day)
     except (RuleError, KnowledgeError) as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     if as_json:
         console.print_json(result.model_dump_json())
     else:
@@ -404,14 +377,33 @@ def run() -> None:
         kb = _open(settings)
         from knowledge.samples import load_samples
 
-        with _progress("加载示例知识库") as progress:
+        with progress_bar("加载示例知识库") as progress:
             report = load_samples(kb, progress=progress)
         for problem in report.problems:
             errors.print(f"[yellow]跳过[/] {escape(str(problem))}")
         _sync_vectors(kb, quiet=False)
+        _load_live_data(settings)
         _interactive(kb, settings.default_region, None, settings.search_k)
     except (KnowledgeError, ConnectorError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
+
+
+def _load_live_data(settings: Settings) -> None:
+    """Vacancy feeds synced (unchanged ones cost a hash) and sample service points loaded
+    on first start."""
+    from assistant.runtime import build_database, build_vacancy_sync, configured_feeds
+    from connectors.service_points.samples import load_sample_points
+    from connectors.service_points.store import ServicePointStore
+
+    database = build_database(settings)
+    syncer = build_vacancy_sync(settings, database)
+    for spec in configured_feeds(settings):
+        report = syncer.sync(spec)
+        if report.status != "unchanged":
+            console.print(report.summary)
+    points = ServicePointStore(database)
+    if points.count() == 0:
+        load_sample_points(points)
 
 
 def main() -> None:

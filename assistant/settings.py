@@ -38,6 +38,18 @@ class Settings(BaseSettings):
     embedding_api_key: str | None = None
     default_region: str = "000000"
     search_k: int = 5
+    vacancy_feeds: Path | None = Field(
+        default=None, description="YAML list of vacancy feeds; the shipped sample feed when unset"
+    )
+    vacancy_sync_interval: float = Field(
+        default=900.0, gt=0, description="seconds between syncs of the vacancy feeds"
+    )
+    vacancy_validity_days: int = Field(
+        default=60, gt=0, description="how long a posting without validThrough stays open"
+    )
+    vacancy_retention_days: int = Field(
+        default=30, ge=0, description="how long expired postings are kept before purging"
+    )
 
     @field_validator("data_dir")
     @classmethod

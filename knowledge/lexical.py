@@ -1,4 +1,5 @@
-"""BM25 over jieba tokens (bm25s), rebuilt in memory from the chunks in the store."""
+"""BM25 over jieba tokens (bm25s), rebuilt in memory from what a store keeps (policy chunks,
+vacancies)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ __all__ = ["LexicalIndex"]
 
 
 class LexicalIndex:
-    """Okapi BM25 (Lucene variant) over pre-tokenised chunks."""
+    """Okapi BM25 (Lucene variant) over pre-tokenised texts (chunks, vacancies)."""
 
     def __init__(self, chunk_ids: Sequence[str], token_lists: Sequence[Sequence[str]]) -> None:
         self.chunk_ids = list(chunk_ids)
@@ -43,3 +44,10 @@ class LexicalIndex:
             [query], k=k, show_progress=False, weight_mask=mask, n_threads=0
         )
         return [(int(p), float(s)) for p, s in zip(positions[0], scores[0], strict=True) if s > 0]
+
+    def scores(self, tokens: Sequence[str]) -> npt.NDArray[np.float32]:
+        """The BM25 score of every entry, in order (zeros where no token matches)."""
+        query = [self._vocab[t] for t in dict.fromkeys(tokens) if t in self._vocab]
+        if self._bm25 is None or not query:
+            return np.zeros(len(self.chunk_ids), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(query), dtype=np.float32)

@@ -1,0 +1,1 @@
+"""Live vacancy listings: JobPosting feeds, sync into the store, fast search."""
