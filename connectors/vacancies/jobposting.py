@@ -245,7 +245,9 @@ def _education(value: Any) -> tuple[Education, str | None]:
         return Education.NONE, text  # an unknown credential never hides the posting
 
 
-_YEARS = re.compile(r"([0-9一二两三四五六七八九十]+)\s*(年|个月|月)")
+_NUMBER = r"[0-9一二两三四五六七八九十]+"
+# "3年以上", "6个月"; a range ("1-3年") counts from its lower end.
+_YEARS = re.compile(rf"({_NUMBER})\s*(?:[-~至到]\s*{_NUMBER}\s*)?(年|个月|月)")
 
 
 def _experience_months(value: Any) -> int | None:

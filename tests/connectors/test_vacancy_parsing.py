@@ -532,6 +532,8 @@ def test_education_requirements(requirement: Any, level: Education, text: str | 
         ("1年以上相关工作经验", 12),
         ("两年", 24),
         ("六个月", 6),
+        ("1-3年", 12),  # a range counts from its lower end
+        ("2~5年工作经验", 24),
         ("十个月以上", 10),
         ("不限", 0),
         ("应届毕业生可投", 0),
