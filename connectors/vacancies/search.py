@@ -214,7 +214,7 @@ class VacancySearch:
         positions = np.flatnonzero(mask)
         order = self._rank(snap, positions, scores, distance, origin is not None, limit)
         return VacancyResults(
-            hits=self._hits(snap, order, scores, distance, mask, limit, now),
+            hits=self._hits(snap, order, scores, distance, mask, limit),
             total=int(np.unique(snap.group[positions]).size),
         )
 
@@ -272,38 +272,34 @@ class VacancySearch:
         distance: npt.NDArray[np.float64],
         mask: npt.NDArray[np.bool_],
         limit: int,
-        now: datetime,
     ) -> list[VacancyHit]:
-        chosen: list[int] = []
-        seen: set[int] = set()
+        """The first ``limit`` groups in ``order``, each with the other listings of its job;
+        one database read for all of them."""
+        chosen: dict[int, int] = {}  # group -> position shown
         for position in order.tolist():
+            chosen.setdefault(int(snap.group[position]), position)
+            if len(chosen) == limit:
+                break
+        listings: dict[int, list[int]] = {}  # group -> ids of its other open listings
+        members = np.flatnonzero(np.isin(snap.group, list(chosen)) & mask)
+        for position in members.tolist():
             group = int(snap.group[position])
-            if group not in seen:
-                seen.add(group)
-                chosen.append(position)
-                if len(chosen) == limit:
-                    break
-        stored = self.store.get_many([int(snap.ids[p]) for p in chosen])
+            if position != chosen[group]:
+                listings.setdefault(group, []).append(int(snap.ids[position]))
+        wanted = [int(snap.ids[p]) for p in chosen.values()]
+        stored = self.store.get_many(wanted + [i for ids in listings.values() for i in ids])
         hits: list[VacancyHit] = []
-        for position in chosen:
+        for group, position in chosen.items():
             row = stored.get(int(snap.ids[position]))
             if row is None:  # removed by a sync since the index was built
                 continue
-            group = int(snap.group[position])
-            others = np.flatnonzero((snap.group == group) & mask)
-            also = [int(snap.ids[p]) for p in others.tolist() if p != position]
-            hits.append(
-                _hit(row, float(scores[position]), float(distance[position]), self._links(also))
-            )
+            also = [_listing(stored[i]) for i in listings.get(group, []) if i in stored]
+            hits.append(_hit(row, float(scores[position]), float(distance[position]), also))
         return hits
 
-    def _links(self, ids: list[int]) -> list[str]:
-        if not ids:
-            return []
-        return [
-            f"{row.vacancy.source}：{row.vacancy.url}" if row.vacancy.url else row.vacancy.source
-            for row in self.store.get_many(ids).values()
-        ]
+
+def _listing(row: StoredVacancy) -> str:
+    return f"{row.vacancy.source}：{row.vacancy.url}" if row.vacancy.url else row.vacancy.source
 
 
 def _hit(row: StoredVacancy, score: float, distance: float, also: list[str]) -> VacancyHit:

@@ -8,7 +8,7 @@ Times are stored as naive UTC.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -204,19 +204,6 @@ class VacancyStore:
                 row_id: StoredVacancy(row_id, Vacancy.model_validate(data), fp, expires)
                 for row_id, data, fp, expires in session.execute(query)
             }
-
-    def listed_elsewhere(
-        self, fingerprints: Iterable[str], now: datetime
-    ) -> dict[str, list[Vacancy]]:
-        """Open vacancies sharing each fingerprint (for "also listed at")."""
-        found: dict[str, list[Vacancy]] = {}
-        query = sa.select(VacancyRow.fingerprint, VacancyRow.data).where(
-            VacancyRow.fingerprint.in_(list(fingerprints)), VacancyRow.expires_at > to_utc(now)
-        )
-        with self.database.session() as session:
-            for fp, data in session.execute(query):
-                found.setdefault(fp, []).append(Vacancy.model_validate(data))
-        return found
 
     def count(self, open_at: datetime | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(VacancyRow)
