@@ -15,6 +15,7 @@ from rich.table import Table
 
 from assistant.settings import Settings, get_settings
 from assistant.terminal import console, errors, fail, progress_bar
+from connectors.database import Database
 from connectors.errors import ConnectorError
 from knowledge.policies.errors import KnowledgeError
 from knowledge.policies.ingest import IngestReport
@@ -382,20 +383,19 @@ def run() -> None:
         for problem in report.problems:
             errors.print(f"[yellow]跳过[/] {escape(str(problem))}")
         _sync_vectors(kb, quiet=False)
-        _load_live_data(settings)
+        _load_live_data(settings, kb.database)
         _interactive(kb, settings.default_region, None, settings.search_k)
     except (KnowledgeError, ConnectorError) as exc:
         raise fail(str(exc)) from exc
 
 
-def _load_live_data(settings: Settings) -> None:
+def _load_live_data(settings: Settings, database: Database) -> None:
     """Vacancy feeds synced (unchanged ones cost a hash) and sample service points loaded
     on first start."""
-    from assistant.runtime import build_database, build_vacancy_sync, configured_feeds
+    from assistant.runtime import build_vacancy_sync, configured_feeds
     from connectors.service_points.samples import load_sample_points
     from connectors.service_points.store import ServicePointStore
 
-    database = build_database(settings)
     syncer = build_vacancy_sync(settings, database)
     for spec in configured_feeds(settings):
         report = syncer.sync(spec)

@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from assistant.runtime import build_database
 from assistant.settings import get_settings
 from assistant.terminal import console, errors, fail
-from connectors.database import Database
 from connectors.errors import ConnectorError
 from connectors.geo import FIFTEEN_MINUTES_KM, CoordinateSystem, GeoPoint
 from connectors.service_points import (
@@ -40,7 +40,7 @@ EMPTY_STORE = "还没有服务网点数据，请先 jiuye points load FILE 或 j
 
 @contextmanager
 def _store() -> Iterator[ServicePointStore]:
-    database = Database(get_settings().sqlalchemy_url)
+    database = build_database(get_settings())
     try:
         yield ServicePointStore(database)
     finally:

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.settings import get_settings
 from tests.conftest import FIXTURES
-
-
-@pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("JIUYE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("JIUYE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("JIUYE_EMBEDDING_URL", raising=False)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from assistant.points_cli import EMPTY_STORE, points_app
-from assistant.settings import get_settings
 
 CENTRE = ["34.7466", "113.6254"]
-
-
-@pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("JIUYE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("JIUYE_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.settings import get_settings
 from tests.connectors.vacancy_feeds import posting, write_jsonl
-
-
-@pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("JIUYE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("JIUYE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("JIUYE_VACANCY_FEEDS", raising=False)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_sync_the_shipped_sample_feed_then_search(runner: CliRunner) -> None:
