@@ -1,11 +1,13 @@
 """Chinese text handling shared by indexing and querying.
 
-Normalisation and jieba tokens for lexical search, Chinese numerals both ways (legal texts
-write 第十七条 while users type 第17条), and sentence spans for chunking long passages.
+Decoding files as Chinese users save them, normalisation and jieba tokens for lexical
+search, Chinese numerals both ways (legal texts write 第十七条 while users type 第17条),
+and sentence spans for chunking long passages.
 """
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import unicodedata
@@ -15,6 +17,7 @@ import jieba
 
 __all__ = [
     "STOPWORDS",
+    "decode_text",
     "normalize",
     "parse_chinese_number",
     "split_sentences",
@@ -32,6 +35,20 @@ STOPWORDS = frozenset(
     "应当 可以 不得 有关 规定 本 该 这 那 哪些 什么 怎么 怎样 如何 吗 呢 吧 啊 我 你 他 她 "
     "我们 请问 一下 个 多少 能 能不能 可不可以 是否 有没有 要 需要".split()
 )
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM) first, as most files are; UTF-16 when it has a BOM;
+    GB18030 for older GBK files (a superset of GBK and GB2312, so one fallback covers all
+    three). Raises UnicodeDecodeError when none fits."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,6 @@ given) a place named in the address.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -30,6 +29,7 @@ from pydantic import ValidationError
 from connectors.geo import CoordinateSystem, GeoPoint
 from connectors.service_points.errors import PointsFileError, UnsupportedPointsFormatError
 from connectors.service_points.models import RowProblem, ServicePoint
+from knowledge.chinese import decode_text
 from knowledge.regions import ancestors, level_of, region_from_text, region_name, validate_region
 
 __all__ = ["SUPPORTED_SUFFIXES", "PointsFile", "derive_id", "read_service_points"]
@@ -127,21 +127,16 @@ Records = Iterator[tuple[Where, dict[str, Any] | None]]  # None: a JSON item tha
 
 
 def _decode(path: Path) -> str:
-    """UTF-8 (with or without BOM) first; GB18030 (a superset of GBK) for older files."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise PointsFileError(path, f"无法打开文件（{exc.strerror or exc}）") from exc
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise PointsFileError(
-        path, "无法识别文字编码（既不是 UTF-8，也不是 GB18030/GBK），请另存为 UTF-8"
-    )
+    try:
+        return decode_text(data)
+    except UnicodeDecodeError as exc:
+        raise PointsFileError(
+            path, "无法识别文字编码（既不是 UTF-8，也不是 GB18030/GBK），请另存为 UTF-8"
+        ) from exc
 
 
 def _csv_records(path: Path, text: str, result: PointsFile) -> Records:

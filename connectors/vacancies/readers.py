@@ -24,6 +24,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from connectors.vacancies.errors import FeedFormatError
+from knowledge.chinese import decode_text
 
 __all__ = ["CSV_FIELDS", "CsvMapping", "FeedFormat", "RawRecord", "detect_format", "read_records"]
 
@@ -182,12 +183,9 @@ def _decode(content: bytes, encoding: str | None = None) -> str:
         except (LookupError, UnicodeDecodeError) as exc:
             raise FeedFormatError(f"无法按 {encoding} 解码：{exc}") from exc
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return content.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise FeedFormatError("编码既不是 UTF-8 也不是 GB18030") from exc
+        return decode_text(content)
+    except UnicodeDecodeError as exc:
+        raise FeedFormatError("编码既不是 UTF-8 也不是 GB18030") from exc
 
 
 def _json_lines(text: str) -> Iterator[RawRecord]:

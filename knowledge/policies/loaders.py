@@ -33,6 +33,7 @@ from pypdf.errors import (
     WrongPasswordError,
 )
 
+from knowledge.chinese import decode_text
 from knowledge.policies.errors import (
     DocumentLoadError,
     KnowledgeError,
@@ -103,24 +104,11 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _decode(data: bytes, path: Path) -> str:
-    """UTF-8 (with or without BOM) first, as most files are; GB18030 for older GBK files.
-
-    GB18030 is a superset of GBK and GB2312, so one fallback covers all three.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise DocumentLoadError(path, "UTF-16 编码的文本已损坏") from exc
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
+        return decode_text(data)
     except UnicodeDecodeError as exc:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise DocumentLoadError(path, "UTF-16 编码的文本已损坏") from exc
         raise DocumentLoadError(
             path, "无法识别文字编码（既不是 UTF-8，也不是 GB18030/GBK），请另存为 UTF-8"
         ) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.chinese import (
+    decode_text,
     parse_chinese_number,
     split_sentences,
     to_chinese_number,
@@ -114,3 +115,21 @@ def test_trim_span_strips_full_width_and_zero_width_space() -> None:
     start, end = trim_span(text, 0, len(text))
     assert text[start:end] == "第一条"
     assert trim_span("\u200b \u3000", 0, 3)[0] == trim_span("\u200b \u3000", 0, 3)[1]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "失业保险金".encode(),
+        b"\xef\xbb\xbf" + "失业保险金".encode(),
+        "失业保险金".encode("gb18030"),
+        "失业保险金".encode("utf-16"),  # with its BOM
+    ],
+)
+def test_decode_text_reads_the_encodings_chinese_files_come_in(data: bytes) -> None:
+    assert decode_text(data) == "失业保险金"
+
+
+def test_decode_text_refuses_what_is_no_text() -> None:
+    with pytest.raises(UnicodeDecodeError):
+        decode_text(b"\xff\xfe\x00\xd8")  # UTF-16 BOM, then a lone surrogate
