@@ -15,7 +15,6 @@ from rich.table import Table
 
 from assistant.settings import Settings, get_settings
 from assistant.terminal import console, errors, fail, progress_bar
-from connectors.database import Database
 from connectors.errors import ConnectorError
 from knowledge.policies.errors import KnowledgeError
 from knowledge.policies.ingest import IngestReport
@@ -36,8 +35,12 @@ app = typer.Typer(
 
 
 def _register_subcommands() -> None:
+    from assistant.chat_cli import ask, chat
     from assistant.points_cli import points_app
     from assistant.vacancies_cli import vacancies_app
+
+    app.command()(chat)
+    app.command()(ask)
 
     app.add_typer(vacancies_app, name="vacancies")
     app.add_typer(points_app, name="points", help="公共就业服务网点（15分钟就业服务圈）。")
@@ -372,38 +375,10 @@ def check(
 
 @app.command()
 def run() -> None:
-    """启动助手（首次启动时导入示例知识库）。"""
-    settings = get_settings()
-    try:
-        kb = _open(settings)
-        from knowledge.samples import load_samples
+    """启动助手：首次启动时导入示例知识库、岗位和网点，然后进入终端对话。"""
+    from assistant.chat_cli import chat
 
-        with progress_bar("加载示例知识库") as progress:
-            report = load_samples(kb, progress=progress)
-        for problem in report.problems:
-            errors.print(f"[yellow]跳过[/] {escape(str(problem))}")
-        _sync_vectors(kb, quiet=False)
-        _load_live_data(settings, kb.database)
-        _interactive(kb, settings.default_region, None, settings.search_k)
-    except (KnowledgeError, ConnectorError) as exc:
-        raise fail(str(exc)) from exc
-
-
-def _load_live_data(settings: Settings, database: Database) -> None:
-    """Vacancy feeds synced (unchanged ones cost a hash) and sample service points loaded
-    on first start."""
-    from assistant.runtime import build_vacancy_sync, configured_feeds
-    from connectors.service_points.samples import load_sample_points
-    from connectors.service_points.store import ServicePointStore
-
-    syncer = build_vacancy_sync(settings, database)
-    for spec in configured_feeds(settings):
-        report = syncer.sync(spec)
-        if report.status != "unchanged":
-            console.print(report.summary)
-    points = ServicePointStore(database)
-    if points.count() == 0:
-        load_sample_points(points)
+    chat(role="job_seeker", region=None, brain=None, user="local", location=None)
 
 
 def main() -> None:

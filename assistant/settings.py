@@ -51,6 +51,21 @@ class Settings(BaseSettings):
         default=30, ge=0, description="how long expired postings are kept before purging"
     )
 
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible chat endpoint; the offline brain when unset"
+    )
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = Field(
+        default=20.0, gt=0, description="seconds one LLM request may take before the fallback"
+    )
+    llm_max_steps: int = Field(default=4, ge=1, le=10, description="tool rounds per turn")
+    llm_temperature: float = Field(default=0.2, ge=0, le=2)
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:

@@ -19,11 +19,16 @@ class LexicalIndex:
         self.chunk_ids = list(chunk_ids)
         self._bm25: bm25s.BM25 | None = None
         self._vocab: dict[str, int] = {}
+        self._document_frequency = np.zeros(0, dtype=np.int32)
         if self.chunk_ids:
             # Give bm25s integer ids so it skips its own (English) tokenisation.
             ids: list[list[int]] = []
             for tokens in token_lists:
                 ids.append([self._vocab.setdefault(t, len(self._vocab)) for t in tokens])
+            frequency = np.zeros(len(self._vocab), dtype=np.int32)
+            for row in ids:
+                frequency[list(set(row))] += 1
+            self._document_frequency = frequency
             self._bm25 = bm25s.BM25()
             self._bm25.index(
                 bm25s.tokenization.Tokenized(ids=ids, vocab=self._vocab), show_progress=False
@@ -51,3 +56,10 @@ class LexicalIndex:
         if self._bm25 is None or not query:
             return np.zeros(len(self.chunk_ids), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(query), dtype=np.float32)
+
+    def idf(self, token: str) -> float:
+        """How rare ``token`` is in the index (BM25's idf); a word never seen is rarest."""
+        n = len(self.chunk_ids)
+        position = self._vocab.get(token)
+        df = 0 if position is None else int(self._document_frequency[position])
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))

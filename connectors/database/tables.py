@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import assistant.conversations as _conversations  # noqa: F401  (conversations, their messages)
+import assistant.handoff as _handoff  # noqa: F401  (handoff_tickets)
 import connectors.embeddings.cache as _embedding_cache  # noqa: F401  (embedding_cache)
 import connectors.service_points.store as _service_points  # noqa: F401  (service_points)
 import connectors.vacancies.store as _vacancies  # noqa: F401  (vacancies, vacancy_feeds, revision)

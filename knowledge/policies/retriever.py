@@ -23,11 +23,16 @@ from knowledge.policies.models import NATIONAL, Audience, Citation, PolicyChunk,
 from knowledge.policies.references import parse_article_reference, title_match_score
 from knowledge.policies.store import PolicyStore
 from knowledge.regions import ancestors, validate_region
-from knowledge.terms import expand_query
+from knowledge.terms import expand_query, legal_terms
 
 __all__ = ["PolicyRetriever", "RetrievalMode", "SearchFilters"]
 
 RetrievalMode = Literal["hybrid", "lexical", "dense"]
+# Words that ask rather than say what about; ignored when judging a passage's support.
+_QUESTION_WORDS = frozenset(
+    {"怎么办", "怎么样", "多久", "多长", "多长时间", "哪里", "哪儿", "哪个", "几", "为什么"}
+    | {"啥", "咋", "咋办"}
+)
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,25 @@ class PolicyRetriever:
             for chunk_id in top
             if chunk_id in chunks
         ]
+
+    def support(self, query: str, citation: Citation) -> float:
+        """How much of the question a passage speaks to, 0..1: the idf-weighted share of the
+        question's words (or their legal terms) found in the passage or its title. Rare
+        words weigh most, so "火星移民补贴" is not supported by a passage about 补贴."""
+        words = dict.fromkeys(w for w in tokenize(normalize(query)) if w not in _QUESTION_WORDS)
+        if not words:
+            return 0.0
+        legal = {
+            w: [t for k, v in legal_terms().items() if k in w for t in tokenize(v)] for w in words
+        }
+        found = set(tokenize(f"{citation.title} {citation.chapter or ''} {citation.quote}"))
+        weights = {w: self._lexical.idf(w) for w in words}
+        covered = sum(
+            weight
+            for word, weight in weights.items()
+            if word in found or any(term in found for term in legal[word])
+        )
+        return covered / sum(weights.values()) if weights else 0.0
 
     def _named_article(self, query: str, allowed: list[str]) -> list[PolicyChunk]:
         reference = parse_article_reference(query)

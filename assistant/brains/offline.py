@@ -1,0 +1,230 @@
+"""The offline brain: Chinese NLU picks the intent and facts, a router picks the tools, the
+composer writes the answer from their results. No network, no model download, and the same
+input always gives the same answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from assistant import composer
+from assistant.brains import Draft, TurnContext
+from assistant.guardrails.sensitive import SensitiveTopic, detect_sensitive
+from assistant.models import BrainName, HandoffReason
+from assistant.nlu import NLU, Understanding
+from assistant.prompts import reply
+from assistant.tools import Toolbox, ToolOutcome
+from knowledge.policies.models import Citation
+from knowledge.rules.models import EligibilityResult, ScreeningResult
+
+__all__ = ["OfflineBrain"]
+
+_REASON_TEXT = {
+    "user_request": "用户要求转人工",
+    "low_confidence": "助手没有把握回答一个关系到用户切身利益的问题",
+    "repeated_failure": "助手连续两次没能回答用户的问题",
+    "complaint": "用户投诉",
+    "sensitive": "涉及需要人工跟进的敏感情况",
+    "policy_exception": "用户的情况可能需要政策上的特殊处理",
+}
+
+
+class OfflineBrain:
+    """Routes each intent to the tools it needs; see the module text."""
+
+    name: BrainName = "offline"
+
+    def __init__(self, toolbox: Toolbox, nlu: NLU) -> None:
+        self.toolbox = toolbox
+        self.nlu = nlu
+        self._routes: dict[str, Callable[[TurnContext, Understanding], Draft]] = {
+            "policy_question": self._policy_question,
+            "eligibility_check": self._eligibility,
+            "provide_facts": self._eligibility,
+            "vacancy_search": self._vacancies,
+            "service_points": self._service_points,
+            "handoff_request": self._handoff_request,
+            "greeting": self._fixed("greeting"),
+            "thanks": self._fixed("thanks"),
+            "out_of_scope": self._fixed("out_of_scope"),
+            "reset": self._reset,
+        }
+
+    def respond(self, context: TurnContext) -> Draft:
+        if "injection" in context.flags:
+            return Draft(reply("injection"), intent="out_of_scope")
+        topic = detect_sensitive(context.text)
+        if topic is not None:
+            return self._sensitive(context, topic)
+        state = context.state
+        understanding = self.nlu.understand(
+            context.text,
+            pending=state.pending,
+            active_policy=state.active_policy,
+            today=context.tools.on_date,
+        )
+        state.facts.update(understanding.facts)
+        if understanding.region:
+            context.tools.region = understanding.region
+        draft = self._routes[understanding.intent](context, understanding)
+        draft.intent = draft.intent or understanding.intent
+        if context.turn.role == "agent" and draft.summary is None:
+            draft.summary = self.summary(context)
+        return draft
+
+    def summary(self, context: TurnContext) -> str:
+        """One line on the caller's situation, for hotline agents and caseworkers."""
+        known = composer.facts_summary(context.state.facts, self.toolbox.rules.facts)
+        topic = context.state.active_policy
+        title = self.toolbox.rules.rules[topic].title if topic in self.toolbox.rules.rules else ""
+        parts = [f"咨询{title}" if title else f"来电人问：{context.text}", known]
+        return "；".join(p for p in parts if p)
+
+    def handoff(self, context: TurnContext, reason: HandoffReason) -> ToolOutcome:
+        """Opens a ticket through the request_handoff tool, with a summary for the caseworker."""
+        facts = composer.facts_summary(context.state.facts, self.toolbox.rules.facts)
+        summary = reply(
+            "handoff_summary",
+            reason=_REASON_TEXT[reason],
+            last=context.text[:200],
+            facts=f"已知情况：{facts}。" if facts else "",
+        )
+        return self.toolbox.call(
+            "request_handoff", {"reason": reason, "summary": summary}, context.tools
+        )
+
+    # -- routes --------------------------------------------------------------------------
+
+    @staticmethod
+    def _fixed(name: str) -> Callable[[TurnContext, Understanding], Draft]:
+        def route(context: TurnContext, _: Understanding) -> Draft:
+            return Draft(reply(name, context.turn.role))
+
+        return route
+
+    @staticmethod
+    def _reset(context: TurnContext, _: Understanding) -> Draft:
+        state = context.state
+        state.facts.clear()
+        state.pending = []
+        state.active_policy = None
+        state.last_query = {}
+        state.failures = 0
+        return Draft(reply("reset"))
+
+    def _policy_question(self, context: TurnContext, understanding: Understanding) -> Draft:
+        search = self.toolbox.call(
+            "search_policies", {"query": context.text, "k": 3}, context.tools
+        )
+        citations: list[Citation] = search.value or []
+        markers = context.tools.cite(citations)
+        support = self.toolbox.knowledge.support(context.text, citations[0]) if citations else 0.0
+        if support < composer.LOW_SUPPORT:
+            draft = Draft(
+                composer.unsure_answer(citations, markers),
+                outcomes=[search],
+                confidence=support,
+                answered=False,
+            )
+            if understanding.consequential:
+                ticket = self.handoff(context, "low_confidence")
+                draft.outcomes.append(ticket)
+                if ticket.ok:
+                    draft.handoff = ticket.value
+                    draft.text += "\n\n" + reply("low_confidence_handoff", ticket=ticket.value.id)
+            return draft
+        context.state.last_query = {"policy": context.text}
+        text = composer.policy_answer(context.text, citations, markers, context.turn.role)
+        return Draft(text, outcomes=[search], confidence=support)
+
+    def _eligibility(self, context: TurnContext, understanding: Understanding) -> Draft:
+        state = context.state
+        if understanding.intent == "eligibility_check":
+            state.active_policy = understanding.policy_id
+        elif state.active_policy is None and state.last_intent != "eligibility_check":
+            noted = composer.facts_summary(understanding.facts, self.toolbox.rules.facts)
+            if not noted:
+                return self._fixed("out_of_scope")(context, understanding)
+        arguments: dict[str, Any] = {}
+        if state.active_policy:
+            arguments["policy_id"] = state.active_policy
+        check = self.toolbox.call("check_eligibility", arguments, context.tools)
+        if not check.ok:
+            return Draft(str(check.call.error), outcomes=[check], answered=False)
+        role = context.turn.role
+        if isinstance(check.value, EligibilityResult):
+            text, questions = composer.eligibility_answer(check.value, role)
+        else:
+            assert isinstance(check.value, ScreeningResult)
+            text, questions = composer.screening_answer(check.value, role)
+        state.pending = [q.name for q in questions]
+        draft = Draft(text, intent="eligibility_check", outcomes=[check], questions=questions)
+        if isinstance(check.value, EligibilityResult) and not questions:
+            self._attach_sources(context, draft, check.value)
+        return draft
+
+    def _attach_sources(
+        self, context: TurnContext, draft: Draft, result: EligibilityResult
+    ) -> None:
+        """A settled check also cites the knowledge base's passages on the policy."""
+        labels = [o.label for o in result.outputs] or [t.label for t in result.trace[:2]]
+        search = self.toolbox.call(
+            "search_policies", {"query": " ".join([result.title, *labels]), "k": 2}, context.tools
+        )
+        draft.outcomes.append(search)
+        if search.value:
+            markers = context.tools.cite(search.value)
+            draft.text += "\n\n" + composer.sources_text(search.value, markers)
+
+    def _vacancies(self, context: TurnContext, understanding: Understanding) -> Draft:
+        query = understanding.vacancy
+        arguments: dict[str, Any] = {}
+        if query is not None:
+            arguments = query.model_dump(exclude_none=True, exclude_defaults=True)
+            arguments.pop("keywords", None)
+            if query.keywords:
+                arguments["query"] = query.keywords
+        if arguments.get("near_me") and context.tools.location is None:
+            arguments.pop("near_me")
+        search = self.toolbox.call("search_vacancies", arguments, context.tools)
+        if not search.ok:
+            return Draft(str(search.call.error), outcomes=[search], answered=False)
+        context.state.last_query = {"vacancies": arguments}
+        text = composer.vacancies_answer(search.value, arguments.get("query"))
+        return Draft(text, outcomes=[search])
+
+    def _service_points(self, context: TurnContext, _: Understanding) -> Draft:
+        search = self.toolbox.call("find_service_points", {}, context.tools)
+        if not search.ok:
+            return Draft(reply("need_location"), outcomes=[search], answered=False)
+        return Draft(composer.service_points_answer(search.value), outcomes=[search])
+
+    def _handoff_request(self, context: TurnContext, _: Understanding) -> Draft:
+        ticket = self.handoff(context, "user_request")
+        if not ticket.ok:
+            return Draft(reply("handoff_failed"), outcomes=[ticket], answered=False)
+        return Draft(composer.handoff_answer(ticket.value), outcomes=[ticket], handoff=ticket.value)
+
+    def _sensitive(self, context: TurnContext, topic: SensitiveTopic) -> Draft:
+        draft = Draft(topic.reply, intent="out_of_scope")
+        if topic.citation_query:
+            search = self.toolbox.call(
+                "search_policies", {"query": topic.citation_query, "k": 3}, context.tools
+            )
+            draft.outcomes.append(search)
+            supported = [
+                c
+                for c in search.value or []
+                if self.toolbox.knowledge.support(topic.citation_query, c) >= composer.LOW_SUPPORT
+            ]
+            if supported:
+                markers = context.tools.cite(supported[:1])
+                sentence, basis = composer.decisive_sentence(topic.citation_query, supported[0])
+                draft.text += f"\n\n相关规定：{basis}：“{sentence}”[{markers[0]}]"
+        if topic.handoff:
+            ticket = self.handoff(context, topic.reason)
+            draft.outcomes.append(ticket)
+            if ticket.ok:
+                draft.handoff = ticket.value
+                draft.text += "\n\n" + composer.handoff_answer(ticket.value)
+        return draft

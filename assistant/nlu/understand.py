@@ -1,0 +1,117 @@
+"""The offline brain's understanding of one message, without an LLM.
+
+Facts, policy names, places and job filters come from patterns; the intent from how near
+the message is to each intent's examples plus the trigger patterns, with one piece of
+conversation sense on top: a message that answers the question just asked, or gives facts
+while a policy is being checked, is ``provide_facts`` unless it plainly asks for
+something else (a person, a fresh start, an eligibility check...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from assistant.models import Intent
+from assistant.nlu.facts import FactReader, FactReading
+from assistant.nlu.intents import IntentScorer
+from assistant.nlu.lexicon import load_lexicon
+from assistant.nlu.models import Understanding
+from assistant.nlu.policies import PolicyFinder
+from assistant.nlu.vacancy import VacancyReader
+from connectors.embeddings import Embedder
+from knowledge.chinese import normalize
+from knowledge.regions import level_of, region_from_text, region_name
+from knowledge.rules.loader import load_facts, load_policies
+from knowledge.rules.models import FactDefinition, PolicyRule
+
+__all__ = ["NLU"]
+
+
+class NLU:
+    """Understands messages to the assistant: intent, facts, policy, place, job filters.
+
+    ``embedder`` None means patterns and lexical similarity only; ``facts`` and
+    ``policies`` default to the shared vocabulary and rules of ``knowledge.rules``.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        *,
+        facts: Mapping[str, FactDefinition] | None = None,
+        policies: Mapping[str, PolicyRule] | None = None,
+    ) -> None:
+        vocabulary = dict(facts) if facts is not None else load_facts()
+        rules = dict(policies) if policies is not None else load_policies()
+        lexicon = load_lexicon()
+        self._lexicon = lexicon
+        self._scorer = IntentScorer(lexicon.intents, embedder)
+        self._facts = FactReader(lexicon.facts, vocabulary)
+        self._policies = PolicyFinder(lexicon.policies, rules)
+        self._vacancy = VacancyReader(lexicon.vacancy)
+
+    def warm_up(self) -> None:
+        """Embed the examples and load the tokenizer now, not on the first message."""
+        self._scorer.warm_up()
+        self._vacancy.warm_up()
+
+    def understand(
+        self,
+        text: str,
+        *,
+        pending: Sequence[str] = (),
+        active_policy: str | None = None,
+        today: date | None = None,
+    ) -> Understanding:
+        """What ``text`` asks and says.
+
+        ``pending``: the facts the assistant asked for last turn, in the order asked;
+        ``active_policy``: the policy being checked in this conversation, if any.
+        """
+        clean = normalize(text)
+        reading = self._facts.read(clean, pending=pending, today=today or date.today())
+        in_conversation = bool(pending) or active_policy is not None
+        intent, confidence = self._intent(clean, reading, in_conversation=in_conversation)
+        region = region_from_text(clean)
+        vacancy = None
+        if intent == "vacancy_search":
+            district = self._district(clean, region)
+            vacancy = self._vacancy.read(clean, district=district, used=reading.spans)
+        consequential = intent == "eligibility_check" or (
+            intent == "policy_question"
+            and any(p.search(clean) for p in self._lexicon.intents.consequential)
+        )
+        return Understanding(
+            intent=intent,
+            confidence=confidence,
+            policy_id=self._policies.find(clean, reading.facts),
+            facts=reading.facts,
+            vacancy=vacancy,
+            region=region,
+            consequential=consequential,
+        )
+
+    def _intent(
+        self, text: str, reading: FactReading, *, in_conversation: bool
+    ) -> tuple[Intent, float]:
+        intents = self._lexicon.intents
+        # Policy names are masked for the patterns: 求职创业补贴 is not a job search.
+        hits = self._scorer.hits(self._policies.without_names(text))
+        answers = bool(reading.answered) and not hits & intents.answer_yields_to
+        gives_facts = bool(reading.facts) and in_conversation and not hits & intents.facts_yield_to
+        # Answers and facts in a conversation need no similarity: no embedding is made.
+        if answers or gives_facts:
+            return "provide_facts", intents.facts_confidence
+        if not any(ch.isalnum() for ch in text):  # nothing but punctuation or blanks
+            return "out_of_scope", 0.0
+        scores = self._scorer.score(text, hits)
+        return scores.best, scores.confidence(intents.pattern_confidence)
+
+    def _district(self, text: str, region: str | None) -> str | None:
+        """The 区县 named: a county-level region, or a zone the region table lacks."""
+        if region is not None and level_of(region) == "county":
+            return region_name(region)
+        extra = self._lexicon.vacancy.extra_districts
+        match = extra.search(text) if extra is not None else None
+        return match.group() if match else None

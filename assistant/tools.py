@@ -1,0 +1,299 @@
+"""The five tools, defined once and used by every brain (and later by Rasa and the server).
+
+Each tool has a pydantic argument schema; :meth:`Toolbox.call` validates the arguments,
+runs the tool for one turn's context (the user's region, day, location and conversation —
+never chosen by a model) and returns both the typed value and a :class:`ToolCall` record
+with the JSON result. :meth:`Toolbox.langchain_tools` wraps the same calls as LangChain
+tools for function calling.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.conversations import ConversationState
+from assistant.handoff import HandoffError, HandoffQueue
+from assistant.models import HandoffReason, Role, ToolCall
+from connectors.errors import ConnectorError
+from connectors.geo import GeoPoint
+from connectors.service_points.store import ServicePointStore
+from connectors.vacancies.models import Education, EmploymentType
+from connectors.vacancies.search import VacancySearch
+from knowledge.policies.errors import KnowledgeError
+from knowledge.policies.knowledge_base import KnowledgeBase
+from knowledge.policies.models import Citation
+from knowledge.rules.engine import EligibilityEngine
+from knowledge.rules.errors import RuleError
+
+__all__ = [
+    "TOOL_NAMES",
+    "CheckEligibilityArgs",
+    "FindServicePointsArgs",
+    "RequestHandoffArgs",
+    "SearchPoliciesArgs",
+    "SearchVacanciesArgs",
+    "ToolContext",
+    "ToolOutcome",
+    "Toolbox",
+]
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchPoliciesArgs(_Args):
+    """Search the policy documents in force in the user's region today; returns passages
+    with document title, article and validity. Cite them by their marker."""
+
+    query: str = Field(min_length=1, max_length=500, description="the question, in Chinese")
+    k: int = Field(default=5, ge=1, le=10, description="how many passages")
+
+
+class CheckEligibilityArgs(_Args):
+    """Run the policy calculator (政策计算器): check one policy for the user, or screen all
+    policies of the user's role when policy_id is omitted. Facts already collected in the
+    conversation are used; facts given here override them. Returns the status, amounts,
+    each condition with its legal source, and the facts still missing."""
+
+    policy_id: str | None = Field(default=None, description="eligibility rule id; omit to screen")
+    facts: dict[str, Any] = Field(
+        default_factory=dict, description="facts by name from the fact vocabulary"
+    )
+
+
+class SearchVacanciesArgs(_Args):
+    """Search open job vacancies in the user's region."""
+
+    query: str | None = Field(default=None, max_length=200, description="job title or skills")
+    district: str | None = Field(default=None, max_length=50, description="区县, e.g. 金水区")
+    salary_min: float | None = Field(default=None, ge=0, description="yuan per month")
+    employment_type: EmploymentType | None = None
+    education: Education | None = Field(default=None, description="the seeker's education")
+    near_me: bool = Field(default=False, description="nearest first, from the user's location")
+    radius_km: float | None = Field(default=None, gt=0, le=100)
+    limit: int = Field(default=5, ge=1, le=20)
+
+
+class FindServicePointsArgs(_Args):
+    """Find public employment service points (the 15-minute service circle) near the user,
+    or in the user's region when no location is known."""
+
+    radius_km: float | None = Field(default=None, gt=0, le=100)
+    limit: int = Field(default=5, ge=1, le=20)
+
+
+class RequestHandoffArgs(_Args):
+    """Hand the conversation to a human caseworker with a summary of the situation."""
+
+    reason: HandoffReason = "user_request"
+    summary: str = Field(min_length=1, max_length=1000)
+
+
+_SCHEMAS: dict[str, type[_Args]] = {
+    "search_policies": SearchPoliciesArgs,
+    "check_eligibility": CheckEligibilityArgs,
+    "search_vacancies": SearchVacanciesArgs,
+    "find_service_points": FindServicePointsArgs,
+    "request_handoff": RequestHandoffArgs,
+}
+TOOL_NAMES: tuple[str, ...] = tuple(_SCHEMAS)
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ToolContext:
+    """Who is asking, where and when: set by the engine, never by a model."""
+
+    state: ConversationState
+    region: str
+    on_date: date
+    role: Role
+    location: GeoPoint | None = None
+    citations: list[Citation] = field(default_factory=list, repr=False)
+
+    def cite(self, citations: list[Citation]) -> list[int]:
+        """Numbers the passages for this turn (1, 2, …), reusing a number for a passage
+        already cited, so markers in an answer map to real citations."""
+        markers = []
+        for citation in citations:
+            known = next(
+                (i for i, c in enumerate(self.citations, 1) if c.chunk_id == citation.chunk_id),
+                None,
+            )
+            if known is None:
+                self.citations.append(citation)
+                known = len(self.citations)
+            markers.append(known)
+        return markers
+
+
+@dataclass
+class ToolOutcome:
+    """A tool's typed value (for the composer) and its record (for the reply)."""
+
+    call: ToolCall
+    value: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return self.call.error is None
+
+
+class Toolbox:
+    """The running components the tools need; shared by every brain and channel."""
+
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        rules: EligibilityEngine,
+        vacancies: VacancySearch,
+        points: ServicePointStore,
+        handoffs: HandoffQueue,
+    ) -> None:
+        self.knowledge = knowledge
+        self.rules = rules
+        self.vacancies = vacancies
+        self.points = points
+        self.handoffs = handoffs
+        self._runners: dict[str, Callable[[Any, ToolContext], Any]] = {
+            "search_policies": self._search_policies,
+            "check_eligibility": self._check_eligibility,
+            "search_vacancies": self._search_vacancies,
+            "find_service_points": self._find_service_points,
+            "request_handoff": self._request_handoff,
+        }
+
+    def call(self, name: str, arguments: Mapping[str, Any], context: ToolContext) -> ToolOutcome:
+        """Validates and runs one tool; bad arguments and refusals come back as the
+        call's error (in Chinese), so a model can correct itself."""
+        record = ToolCall(name=name, arguments=dict(arguments))
+        started = time.perf_counter()
+        try:
+            schema = _SCHEMAS.get(name)
+            if schema is None:
+                raise _Refused(f"没有名为 {name} 的工具；可用的工具：{'、'.join(TOOL_NAMES)}")
+            args = schema.model_validate(dict(arguments))
+            record.arguments = args.model_dump(mode="json", exclude_defaults=True)
+            value = self._runners[name](args, context)
+            record.result = _jsonable(value, context)
+            return ToolOutcome(record, value)
+        except ValidationError as exc:
+            record.error = "参数不正确：" + "；".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '参数'} {e['msg']}" for e in exc.errors()
+            )
+        except (_Refused, RuleError, ValueError) as exc:
+            record.error = str(exc)
+        except (ConnectorError, KnowledgeError, HandoffError) as exc:
+            logger.warning("tool %s failed: %s", name, exc)
+            record.error = f"暂时无法完成查询，请稍后再试（{type(exc).__name__}）"
+        finally:
+            record.duration_ms = (time.perf_counter() - started) * 1000
+        return ToolOutcome(record)
+
+    def langchain_tools(
+        self, context: ToolContext, record: Callable[[ToolOutcome], None]
+    ) -> list[BaseTool]:
+        """The five tools as LangChain tools for ``bind_tools``; each call is passed to
+        ``record`` and returns its JSON result (or error) to the model."""
+
+        def runner(name: str) -> Callable[..., str]:
+            def run(**kwargs: Any) -> str:
+                outcome = self.call(name, kwargs, context)
+                record(outcome)
+                if outcome.call.error:
+                    return json.dumps({"error": outcome.call.error}, ensure_ascii=False)
+                return json.dumps(outcome.call.result, ensure_ascii=False, default=str)
+
+            return run
+
+        return [
+            StructuredTool.from_function(
+                func=runner(name),
+                name=name,
+                description=(schema.__doc__ or name).strip(),
+                args_schema=schema,
+            )
+            for name, schema in _SCHEMAS.items()
+        ]
+
+    # -- the tools -----------------------------------------------------------------------
+
+    def _search_policies(self, args: SearchPoliciesArgs, context: ToolContext) -> list[Citation]:
+        audience = context.role if context.role in ("job_seeker", "employer") else None
+        return self.knowledge.search(
+            args.query,
+            region=context.region,
+            on_date=context.on_date,
+            audience=audience,
+            k=args.k,
+        )
+
+    def _check_eligibility(self, args: CheckEligibilityArgs, context: ToolContext) -> Any:
+        facts = {**context.state.facts, **args.facts}
+        known = {name: value for name, value in facts.items() if name in self.rules.facts}
+        if args.policy_id:
+            return self.rules.check(
+                args.policy_id, known, region=context.region, on_date=context.on_date
+            )
+        audience = context.role if context.role in ("job_seeker", "employer") else None
+        return self.rules.screen(
+            known,
+            region=context.region,
+            on_date=context.on_date,
+            audience=audience,
+        )
+
+    def _search_vacancies(self, args: SearchVacanciesArgs, context: ToolContext) -> Any:
+        near = context.location if args.near_me or args.radius_km else None
+        if args.radius_km and near is None:
+            raise _Refused("不知道您的位置，无法按距离查找；请告诉我您在哪个区，或发送位置")
+        return self.vacancies.search_vacancies(
+            args.query,
+            region=context.region,
+            district=args.district,
+            salary_min=args.salary_min,
+            employment_type=args.employment_type,
+            education=args.education,
+            near=near,
+            radius_km=args.radius_km,
+            limit=args.limit,
+        )
+
+    def _find_service_points(self, args: FindServicePointsArgs, context: ToolContext) -> Any:
+        if context.location is not None:
+            return self.points.find(
+                near=context.location, radius_km=args.radius_km, limit=args.limit
+            )
+        return self.points.find(region=context.region, limit=args.limit)
+
+    def _request_handoff(self, args: RequestHandoffArgs, context: ToolContext) -> Any:
+        return self.handoffs.open(context.state, reason=args.reason, summary=args.summary)
+
+
+class _Refused(Exception):
+    """A tool call that cannot be run as asked; its message goes back to the brain."""
+
+
+def _jsonable(value: Any, context: ToolContext) -> Any:
+    """A tool's value as JSON; passages carry the marker they are cited by."""
+    if isinstance(value, list) and value and isinstance(value[0], Citation):
+        markers = context.cite(value)
+        return [
+            {"marker": marker, **citation.model_dump(mode="json")}
+            for marker, citation in zip(markers, value, strict=True)
+        ]
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+    return value
