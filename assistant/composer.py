@@ -34,6 +34,7 @@ __all__ = [
     "handoff_answer",
     "policy_answer",
     "questions_text",
+    "questions_to_ask",
     "screening_answer",
     "service_points_answer",
     "sources_text",
@@ -62,15 +63,23 @@ def _clean(sentence: str) -> str:
     return _MARKDOWN.sub("", sentence).strip()
 
 
+def _sentences(quote: str) -> list[str]:
+    """The passage's sentences, line by line so that list items and table rows stay whole."""
+    found = []
+    for line in quote.splitlines():
+        line = _clean(line)
+        if len(line) < 6 or _TABLE_RULE.match(line):
+            continue
+        found += [line[start:end].strip("。；;") for start, end in split_sentences(line)]
+    return [sentence for sentence in found if len(sentence) >= 6]
+
+
 def decisive_sentence(query: str, citation: Citation) -> tuple[str, str]:
     """The sentence of a passage that best answers ``query`` and the legal basis it names:
     (sentence without its inline source, "《社会保险法》第四十六条" or the passage label)."""
     words = set(tokenize(expand_query(query)))
-    best, best_score = "", -1.0
-    for start, end in split_sentences(citation.quote.replace("\n", "。\n")):
-        sentence = _clean(citation.quote[start:end].strip("。"))
-        if len(sentence) < 6 or _TABLE_RULE.match(sentence):
-            continue
+    best, best_score = citation.quote.strip(), -1.0
+    for sentence in _sentences(citation.quote):
         found = set(tokenize(sentence))
         score = sum(len(w) for w in words & found) + (0.5 if _INLINE_SOURCE.search(sentence) else 0)
         if score > best_score:
@@ -121,12 +130,16 @@ def policy_answer(
     return "\n".join(lines) + "\n\n" + sources_text(citations[:3], markers[:3])
 
 
-def unsure_answer(citations: Sequence[Citation], markers: Sequence[int]) -> str:
+def unsure_answer(
+    citations: Sequence[Citation], markers: Sequence[int], *, offer_caseworker: bool = True
+) -> str:
     """Low confidence: say so, show the closest sources, offer a caseworker."""
     text = "这个问题我没有把握准确回答，不想给您不准确的信息。"
     if citations:
         text += "知识库里最接近的资料是：\n" + sources_text(citations[:3], markers[:3])[4:]
-    return text + "\n\n如需进一步帮助，可以回复“转人工”，由工作人员为您解答。"
+    if offer_caseworker:
+        text += "\n\n如需进一步帮助，可以回复“转人工”，由工作人员为您解答。"
+    return text
 
 
 def _value(output: OutputValue) -> str:
@@ -136,6 +149,25 @@ def _value(output: OutputValue) -> str:
     sample = "（示例数据，不是官方数值）" if output.sample else ""
     unit = _UNIT_WORDS.get(output.unit or "", output.unit or "")
     return f"{value}{unit}{sample}"
+
+
+# Who the eligibility answers are about.
+_SUBJECT: dict[Role, str] = {"job_seeker": "您", "employer": "贵单位", "agent": "来电人"}
+# How a fact is answered: two questions are asked together only when their answers cannot
+# be mistaken for each other ("是的" answers one yes/no question, not two).
+_ANSWER_KIND = {"bool": "yes_no", "int": "number", "float": "number", "date": "date"}
+
+
+def questions_to_ask(missing: Sequence[MissingFact]) -> list[MissingFact]:
+    """The next one or two questions, in the engine's order."""
+    if not missing:
+        return []
+    first, *rest = missing
+    kind = _ANSWER_KIND.get(first.type, "choice")
+    for second in rest[: QUESTIONS_PER_TURN - 1]:
+        if _ANSWER_KIND.get(second.type, "choice") != kind:
+            return [first, second]
+    return [first]
 
 
 def questions_text(questions: Sequence[MissingFact]) -> str:
@@ -151,11 +183,11 @@ def questions_text(questions: Sequence[MissingFact]) -> str:
 
 def eligibility_answer(result: EligibilityResult, role: Role) -> tuple[str, list[MissingFact]]:
     """The check's conclusion with its legal basis; asks for at most two missing facts."""
-    subject = "贵单位" if role == "employer" else "您"
+    subject = _SUBJECT[role]
     if result.status in ("ended", "not_yet"):
         return f"关于{result.title}：" + "".join(result.notes), []
     if result.status == "need_more_facts":
-        questions = result.missing[:QUESTIONS_PER_TURN]
+        questions = questions_to_ask(result.missing)
         met = [t for t in result.trace if t.outcome == "met"]
         known = f"目前已确认：{'；'.join(t.label for t in met)}。\n" if met else ""
         return (
@@ -186,7 +218,7 @@ def screening_answer(screen: ScreeningResult, role: Role) -> tuple[str, list[Mis
     """Every policy of the role at a glance, then the next one or two questions."""
     eligible = [r for r in screen.results if r.status == "eligible"]
     possible = [r for r in screen.results if r.status == "need_more_facts"]
-    subject = "贵单位" if role == "employer" else "您"
+    subject = _SUBJECT[role]
     lines = []
     if eligible:
         lines.append(f"按目前的情况，{subject}可以申请：")
@@ -198,7 +230,7 @@ def screening_answer(screen: ScreeningResult, role: Role) -> tuple[str, list[Mis
         lines.append(f"{subject}还可能适用（需要再了解一些情况）：{titles}")
     if not eligible and not possible:
         lines.append(f"按目前的情况，{subject}暂不符合已收录政策的条件。")
-    questions = screen.next_questions[:QUESTIONS_PER_TURN]
+    questions = questions_to_ask(screen.next_questions)
     if questions:
         lines.append("为了算得更准，请告诉我：\n" + questions_text(questions))
     return "\n".join(lines), questions

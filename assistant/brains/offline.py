@@ -15,7 +15,7 @@ from assistant.nlu import NLU, Understanding
 from assistant.prompts import reply
 from assistant.tools import Toolbox, ToolOutcome
 from knowledge.policies.models import Citation
-from knowledge.rules.models import EligibilityResult, ScreeningResult
+from knowledge.rules.models import EligibilityResult, MissingFact, ScreeningResult
 
 __all__ = ["OfflineBrain"]
 
@@ -27,6 +27,15 @@ _REASON_TEXT = {
     "sensitive": "涉及需要人工跟进的敏感情况",
     "policy_exception": "用户的情况可能需要政策上的特殊处理",
 }
+
+
+#: A passage ranked lower is answered from only when it supports the question this much
+#: better than the passages ranked above it.
+_SUPPORT_MARGIN = 0.1
+#: Below this intent confidence, a message while a question is open is asked again.
+_SURE_INTENT = 0.5
+#: A question this short that names no policy follows up the previous one.
+_FOLLOW_UP_CHARS = 12
 
 
 class OfflineBrain:
@@ -64,6 +73,9 @@ class OfflineBrain:
             today=context.tools.on_date,
         )
         state.facts.update(understanding.facts)
+        if state.pending and understanding.confidence < _SURE_INTENT:
+            # Mid-check, a message the NLU cannot place is most likely a muddled answer.
+            return self._ask_again(context)
         if understanding.region:
             context.tools.region = understanding.region
         draft = self._routes[understanding.intent](context, understanding)
@@ -112,13 +124,32 @@ class OfflineBrain:
         state.failures = 0
         return Draft(reply("reset"))
 
+    def _search(self, context: TurnContext, query: str) -> tuple[ToolOutcome, float]:
+        """search_policies with the passage to answer from first — the best ranked one,
+        unless another speaks clearly more to ``query`` — and that passage's support."""
+        search = self.toolbox.call("search_policies", {"query": query, "k": 3}, context.tools)
+        citations: list[Citation] = search.value or []
+        if not citations:
+            return search, 0.0
+        support = [self.toolbox.knowledge.support(query, c) for c in citations]
+        best = next(i for i, s in enumerate(support) if s >= max(support) - _SUPPORT_MARGIN)
+        citations.insert(0, citations.pop(best))
+        return search, support[best]
+
     def _policy_question(self, context: TurnContext, understanding: Understanding) -> Draft:
-        search = self.toolbox.call(
-            "search_policies", {"query": context.text, "k": 3}, context.tools
-        )
+        previous = context.state.last_query.get("policy")
+        query = context.text
+        if previous and understanding.policy_id is None and len(query) <= _FOLLOW_UP_CHARS:
+            # A short question naming no policy ("需要带什么材料") follows up the last one.
+            query = f"{previous} {query}"
+        search, support = self._search(context, query)
+        if support < composer.LOW_SUPPORT and previous and query == context.text:
+            # A follow-up ("需要带什么材料") is about the topic of the last question.
+            context.tools.citations.clear()
+            query = f"{previous} {context.text}"
+            search, support = self._search(context, query)
         citations: list[Citation] = search.value or []
         markers = context.tools.cite(citations)
-        support = self.toolbox.knowledge.support(context.text, citations[0]) if citations else 0.0
         if support < composer.LOW_SUPPORT:
             draft = Draft(
                 composer.unsure_answer(citations, markers),
@@ -131,20 +162,21 @@ class OfflineBrain:
                 draft.outcomes.append(ticket)
                 if ticket.ok:
                     draft.handoff = ticket.value
+                    draft.text = composer.unsure_answer(citations, markers, offer_caseworker=False)
                     draft.text += "\n\n" + reply("low_confidence_handoff", ticket=ticket.value.id)
             return draft
-        context.state.last_query = {"policy": context.text}
-        text = composer.policy_answer(context.text, citations, markers, context.turn.role)
+        context.state.last_query = {"policy": query}
+        text = composer.policy_answer(query, citations, markers, context.turn.role)
         return Draft(text, outcomes=[search], confidence=support)
 
     def _eligibility(self, context: TurnContext, understanding: Understanding) -> Draft:
         state = context.state
         if understanding.intent == "eligibility_check":
-            state.active_policy = understanding.policy_id
-        elif state.active_policy is None and state.last_intent != "eligibility_check":
-            noted = composer.facts_summary(understanding.facts, self.toolbox.rules.facts)
-            if not noted:
-                return self._fixed("out_of_scope")(context, understanding)
+            state.active_policy = understanding.policy_id or self._topic(context)
+        elif not understanding.facts and state.pending:
+            return self._ask_again(context)
+        elif not understanding.facts and state.active_policy is None:
+            return self._fixed("out_of_scope")(context, understanding)
         arguments: dict[str, Any] = {}
         if state.active_policy:
             arguments["policy_id"] = state.active_policy
@@ -162,6 +194,33 @@ class OfflineBrain:
         if isinstance(check.value, EligibilityResult) and not questions:
             self._attach_sources(context, draft, check.value)
         return draft
+
+    def _topic(self, context: TurnContext) -> str | None:
+        """The policy the conversation is about ("失业保险金怎么领" … "我能领多少"): the one
+        named in the last policy question, if any."""
+        previous = context.state.last_query.get("policy")
+        if not previous:
+            return None
+        return self.nlu.understand(previous, today=context.tools.on_date).policy_id
+
+    def _ask_again(self, context: TurnContext) -> Draft:
+        """The answer to the last question was not understood: ask it again, plainly."""
+        vocabulary = self.toolbox.rules.facts
+        missing = [
+            MissingFact(
+                name=name,
+                label=vocabulary[name].label,
+                question=vocabulary[name].question,
+                type=vocabulary[name].type,
+                unit=vocabulary[name].unit,
+                values=vocabulary[name].values,
+            )
+            for name in context.state.pending
+            if name in vocabulary
+        ]
+        questions = composer.questions_to_ask(missing)
+        text = reply("not_understood") + "\n" + composer.questions_text(questions)
+        return Draft(text, intent="provide_facts", questions=questions, answered=False)
 
     def _attach_sources(
         self, context: TurnContext, draft: Draft, result: EligibilityResult
@@ -186,6 +245,10 @@ class OfflineBrain:
                 arguments["query"] = query.keywords
         if arguments.get("near_me") and context.tools.location is None:
             arguments.pop("near_me")
+        previous = context.state.last_query.get("vacancies")
+        if previous is not None and "query" not in arguments and not arguments.get("near_me"):
+            # "要全职的，工资8000以上" narrows the last search instead of starting anew.
+            arguments = {**previous, **arguments}
         search = self.toolbox.call("search_vacancies", arguments, context.tools)
         if not search.ok:
             return Draft(str(search.call.error), outcomes=[search], answered=False)
@@ -226,5 +289,6 @@ class OfflineBrain:
             draft.outcomes.append(ticket)
             if ticket.ok:
                 draft.handoff = ticket.value
+                draft.intent = "handoff_request"
                 draft.text += "\n\n" + composer.handoff_answer(ticket.value)
         return draft

@@ -77,7 +77,7 @@ class FactReader:
         open_facts = [n for n in pending if n in self._vocabulary and n not in reading.facts]
         reading.answered = [n for n in pending if n in reading.facts]
         if open_facts:
-            answer = self._bare_answer(text, open_facts, today)
+            answer = self._bare_answer(text, open_facts, today, reading.spans)
             if answer is not None:
                 name, value = answer
                 reading.facts[name] = value
@@ -147,16 +147,25 @@ class FactReader:
 
     # -- answers to the last question ------------------------------------------------------
 
-    def _bare_answer(self, text: str, open_facts: list[str], today: date) -> tuple[str, Any] | None:
+    def _bare_answer(
+        self, text: str, open_facts: list[str], today: date, stated: list[tuple[int, int]]
+    ) -> tuple[str, Any] | None:
+        """The first open fact the reply answers: a yes or no answers the first open yes/no
+        question — unless the words are part of a fact stated in the message ("交了2年" is
+        not a yes) — a bare number the first numeric one, an option the first choice."""
         answers = self._lexicon.answers
         reply = text.strip(answers.trim)
         if not reply or answers.unknown.search(reply):
             return None
-        for position, name in enumerate(open_facts):
+        offset = len(text) - len(text.lstrip(answers.trim))
+        bools = [n for n in open_facts if self._vocabulary[n].type == "bool"]
+        # A stated fact right at the start holds the yes/no words ("交了2年…").
+        words_free = not any(start < offset + 2 for start, _ in stated)
+        for name in open_facts:
             definition = self._vocabulary[name]
             value: Any = None
             if definition.type == "bool":
-                if position == 0:
+                if name == bools[0] and words_free:
                     value = self._yes_no(reply)
             elif definition.type in ("int", "float", "date"):
                 value = self._bare_value(reply, definition, today)

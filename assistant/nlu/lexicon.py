@@ -63,6 +63,7 @@ class _RawScoring(_Raw):
     facts_confidence: float = Field(ge=0, le=1)
     facts_yield_to: list[Intent]
     answer_yields_to: list[Intent]
+    pattern_required: list[Intent] = []
 
 
 class _RawIntent(_Raw):
@@ -92,6 +93,7 @@ class IntentLexicon:
     facts_confidence: float
     facts_yield_to: frozenset[Intent]
     answer_yields_to: frozenset[Intent]
+    pattern_required: frozenset[Intent]
     consequential: tuple[re.Pattern[str], ...]
 
 
@@ -289,6 +291,7 @@ def _intent_lexicon(path: Path) -> IntentLexicon:
         facts_confidence=scoring.facts_confidence,
         facts_yield_to=frozenset(scoring.facts_yield_to),
         answer_yields_to=frozenset(scoring.answer_yields_to),
+        pattern_required=frozenset(scoring.pattern_required),
         consequential=tuple(_compile(p, path) for p in raw.consequential),
     )
 

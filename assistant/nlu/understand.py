@@ -99,14 +99,25 @@ class NLU:
         # Policy names are masked for the patterns: 求职创业补贴 is not a job search.
         hits = self._scorer.hits(self._policies.without_names(text))
         answers = bool(reading.answered) and not hits & intents.answer_yields_to
-        gives_facts = bool(reading.facts) and in_conversation and not hits & intents.facts_yield_to
+        # Several facts at once describe a situation ("他45岁，打零工，自己交社保"), also
+        # outside a check; one fact beside a request is part of the request.
+        describes = len(reading.facts) >= 2 and not hits & intents.answer_yields_to
+        gives_facts = describes or (
+            bool(reading.facts) and in_conversation and not hits & intents.facts_yield_to
+        )
         # Answers and facts in a conversation need no similarity: no embedding is made.
         if answers or gives_facts:
             return "provide_facts", intents.facts_confidence
         if not any(ch.isalnum() for ch in text):  # nothing but punctuation or blanks
             return "out_of_scope", 0.0
         scores = self._scorer.score(text, hits)
-        return scores.best, scores.confidence(intents.pattern_confidence)
+        best = scores.best
+        if best in intents.pattern_required and best not in hits:
+            allowed = [
+                i for i, _ in scores.ranked if i not in intents.pattern_required or i in hits
+            ]
+            return allowed[0] if allowed else "out_of_scope", 0.0
+        return best, scores.confidence(intents.pattern_confidence)
 
     def _district(self, text: str, region: str | None) -> str | None:
         """The 区县 named: a county-level region, or a zone the region table lacks."""

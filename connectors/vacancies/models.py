@@ -224,6 +224,8 @@ class Vacancy(BaseModel):
 
     @property
     def place(self) -> str:
+        if self.address and self.district and self.district in self.address:
+            return self.address
         return " ".join(part for part in (self.district, self.address) if part) or "地点未注明"
 
 

@@ -31,7 +31,7 @@ RetrievalMode = Literal["hybrid", "lexical", "dense"]
 # Words that ask rather than say what about; ignored when judging a passage's support.
 _QUESTION_WORDS = frozenset(
     {"怎么办", "怎么样", "多久", "多长", "多长时间", "哪里", "哪儿", "哪个", "几", "为什么"}
-    | {"啥", "咋", "咋办"}
+    | {"啥", "咋", "咋办", "来电", "来电人", "咨询", "问问", "他", "她", "有什么", "发"}
 )
 
 
@@ -153,22 +153,23 @@ class PolicyRetriever:
 
     def support(self, query: str, citation: Citation) -> float:
         """How much of the question a passage speaks to, 0..1: the idf-weighted share of the
-        question's words (or their legal terms) found in the passage or its title. Rare
-        words weigh most, so "火星移民补贴" is not supported by a passage about 补贴."""
-        words = dict.fromkeys(w for w in tokenize(normalize(query)) if w not in _QUESTION_WORDS)
+        question's words found in the passage or its title, a word also counting as found
+        when the legal term for it is (失业金 → 失业保险金). Rare words weigh most, so
+        "火星移民补贴" is not supported by a passage about 补贴."""
+        query = normalize(query)
+        words = dict.fromkeys(w for w in tokenize(query) if w not in _QUESTION_WORDS)
         if not words:
             return 0.0
-        legal = {
-            w: [t for k, v in legal_terms().items() if k in w for t in tokenize(v)] for w in words
-        }
         found = set(tokenize(f"{citation.title} {citation.chapter or ''} {citation.quote}"))
+        covered = {w for w in words if w in found}
+        for everyday, legal in legal_terms().items():
+            if everyday in query and all(t in found for t in tokenize(legal)):
+                covered.update(tokenize(everyday))
+        # jieba's search mode also yields the parts of a word (每个月 → 每个, 个月, 每个月):
+        # a part of a word that was found counts as found.
+        covered |= {w for w in words if any(w in longer for longer in covered)}
         weights = {w: self._lexical.idf(w) for w in words}
-        covered = sum(
-            weight
-            for word, weight in weights.items()
-            if word in found or any(term in found for term in legal[word])
-        )
-        return covered / sum(weights.values()) if weights else 0.0
+        return sum(weights[w] for w in covered if w in weights) / sum(weights.values())
 
     def _named_article(self, query: str, allowed: list[str]) -> list[PolicyChunk]:
         reference = parse_article_reference(query)

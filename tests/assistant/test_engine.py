@@ -272,3 +272,40 @@ def test_region_decides_which_local_standard_is_cited(assistant: Assistant) -> N
     assert "sample-zhengzhou-ui-standard-2023" not in cited  # superseded
     guangzhou = say(assistant, "失业保险金每月发多少？", user="gz", region="440100")
     assert not any(c.region == "410100" for c in guangzhou.citations)
+
+
+def test_a_short_follow_up_question_keeps_the_topic(assistant: Assistant) -> None:
+    say(assistant, "失业保险金怎么申请？")
+    reply = say(assistant, "需要带什么材料")
+    assert reply.citations[0].title.startswith("失业保险金")
+    assert "失业保险金" in reply.tool_calls[0].arguments["query"]
+
+
+def test_how_much_after_a_policy_question_checks_that_policy(assistant: Assistant) -> None:
+    say(assistant, "失业保险金怎么申请？")
+    reply = say(assistant, "我能领多少钱")
+    assert last_check(reply)["policy_id"] == "unemployment_benefit"
+
+
+def test_an_answer_not_understood_is_asked_again(assistant: Assistant) -> None:
+    first = say(assistant, "我能领失业金吗")
+    reply = say(assistant, "这个我也说不好")
+    assert reply.questions and reply.questions[0].name == first.questions[0].name
+    assert "没听明白" in reply.text
+    assert reply.tool_calls == []
+
+
+def test_filters_narrow_the_last_vacancy_search(assistant: Assistant) -> None:
+    say(assistant, "帮我找个司机的工作")
+    reply = say(assistant, "要全职的，工资8000以上")
+    (call,) = reply.tool_calls
+    assert call.arguments["query"] == "司机"
+    assert call.arguments["salary_min"] == 8000
+    assert all("司机" in hit["title"] for hit in call.result["hits"])
+
+
+def test_yes_no_questions_are_asked_one_at_a_time(assistant: Assistant) -> None:
+    say(assistant, "我能领失业金吗")
+    reply = say(assistant, "交了8年，是被公司裁员的")
+    kinds = [q.type for q in reply.questions]
+    assert kinds.count("bool") <= 1, reply.text

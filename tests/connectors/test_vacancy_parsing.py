@@ -619,7 +619,7 @@ def test_district_found_in_a_street_address(address: Any) -> None:
     assert vacancy.region == "410105"
     assert vacancy.district == "金水区"
     assert vacancy.address is not None and "花园路88号" in vacancy.address
-    assert vacancy.place == f"金水区 {vacancy.address}"
+    assert vacancy.place == vacancy.address  # the district is already in the address
 
 
 def test_city_level_address_has_no_district() -> None:
@@ -821,6 +821,7 @@ def test_how_to_apply_from_a_parsed_record() -> None:
 
 def test_place() -> None:
     assert vacancy(district="金水区", address="花园路88号").place == "金水区 花园路88号"
+    assert vacancy(district="金水区", address="金水区花园路88号").place == "金水区花园路88号"
     assert vacancy(address="花园路88号").place == "花园路88号"
     assert vacancy(district="金水区").place == "金水区"
     assert vacancy().place == "地点未注明"

@@ -301,3 +301,38 @@ def test_a_smaller_vocabulary_only_gets_its_own_facts() -> None:
     nlu = NLU(facts=vocabulary)
     result = nlu.understand("我45岁，交了12年", today=TODAY)
     assert result.facts == {"age": 45}
+
+
+@pytest.mark.parametrize(
+    ("text", "pending", "expected", "left_open"),
+    [
+        # The verb of a stated fact is not a yes to the pending yes/no question.
+        (
+            "交了2年失业保险",
+            ("claimed_same_level_this_year", "unemployment_insurance_years"),
+            {"unemployment_insurance_years": 2.0},
+            "claimed_same_level_this_year",
+        ),
+        # A yes answers the first open yes/no question, even asked second.
+        ("在找", ("months_to_retirement", "seeking_work"), {"seeking_work": True}, None),
+        # A yes before a stated fact still answers.
+        ("是的，35岁", ("registered_unemployed", "age"), {"registered_unemployed": True}, None),
+    ],
+)
+def test_yes_no_answers_only_where_the_words_are_an_answer(
+    nlu: NLU,
+    text: str,
+    pending: tuple[str, ...],
+    expected: dict[str, Any],
+    left_open: str | None,
+) -> None:
+    facts = nlu.understand(text, pending=pending, today=TODAY).facts
+    assert expected.items() <= facts.items()
+    if left_open:
+        assert left_open not in facts
+
+
+def test_several_facts_describe_a_situation_outside_a_check(nlu: NLU) -> None:
+    understanding = nlu.understand("他45岁，打零工，自己交社保", today=TODAY)
+    assert understanding.intent == "provide_facts"
+    assert understanding.facts["age"] == 45 and understanding.facts["flexible_employment"]

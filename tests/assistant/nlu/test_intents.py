@@ -165,3 +165,14 @@ def test_confidence_is_lower_for_a_vague_message(embedded_nlu: NLU) -> None:
     vague = embedded_nlu.understand("那个东西", today=TODAY)
     assert clear.confidence > vague.confidence
     assert vague.confidence < 0.7
+
+
+@pytest.mark.parametrize("text", ["这个我也说不好", "不好说呀", "嗯，再想想"])
+def test_reset_needs_its_own_words(nlu: NLU, text: str) -> None:
+    """Starting over throws the conversation away: similarity alone never does it."""
+    assert nlu.understand(text).intent != "reset"
+
+
+@pytest.mark.parametrize("text", ["算了", "重新开始", "换个问题吧"])
+def test_reset_words_reset(nlu: NLU, text: str) -> None:
+    assert nlu.understand(text, pending=("age",)).intent == "reset"
