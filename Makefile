@@ -33,6 +33,7 @@ lint: $(STAMP_TEST)
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/vacancies.py
+	$(BIN)/python bench/turns.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
