@@ -44,6 +44,8 @@ __all__ = [
 
 #: Below this support (PolicyRetriever.support) a passage does not answer the question.
 LOW_SUPPORT = 0.4
+#: A sentence that introduces a list takes the list's lines up to this length.
+_LEAD_IN_LIMIT = 240
 #: How many missing facts one reply asks for.
 QUESTIONS_PER_TURN = 2
 
@@ -51,26 +53,42 @@ QUESTIONS_PER_TURN = 2
 _UNIT_WORDS = {"月": "个月"}
 # "（《中华人民共和国社会保险法》第四十六条第（一）项）" written inside explainer text.
 _INLINE_SOURCE = re.compile(r"[（(]《([^《》]+)》(第[^，,。；;（）()]*?条)?[^（）()]*[）)]")
+_SOURCE_CELL = re.compile(r"^《[^《》]+》(?:第[^，,。]*条)?$")
+_LIST_ITEM = re.compile(r"^\s*(?:\||[-*+]\s|\d+[.、)）]\s*)")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}")
 _MARKDOWN = re.compile(r"^[#>\-*\d.\s]+|\*\*")
 
 
 def _clean(sentence: str) -> str:
-    """A sentence as people read it: no Markdown marks, table cells joined."""
+    """A sentence as people read it: no Markdown marks, table cells joined (a cell that
+    names a source becomes an inline source of the row)."""
     if sentence.startswith("|"):
         cells = [c.strip() for c in sentence.strip("|").split("|") if c.strip()]
-        sentence = "，".join(cells)
+        sentence = ""
+        for cell in cells:
+            if _SOURCE_CELL.match(cell):
+                sentence += f"（{cell}）"
+            else:
+                sentence += ("，" if sentence else "") + cell
     return _MARKDOWN.sub("", sentence).strip()
 
 
 def _sentences(quote: str) -> list[str]:
     """The passage's sentences, line by line so that list items and table rows stay whole."""
-    found = []
-    for line in quote.splitlines():
-        line = _clean(line)
-        if len(line) < 6 or _TABLE_RULE.match(line):
+    found: list[str] = []
+    lead_in = False  # the last sentence ends with "：" and the list or table below completes it
+    for raw in quote.splitlines():
+        if not raw.strip() or _TABLE_RULE.match(raw.strip()):
+            continue
+        line = _clean(raw)
+        if lead_in and _LIST_ITEM.match(raw) and len(found[-1]) < _LEAD_IN_LIMIT:
+            found[-1] += ("" if found[-1].endswith(("：", ":")) else "；") + line.strip("。；;")
+            continue
+        lead_in = False
+        if len(line) < 6:
             continue
         found += [line[start:end].strip("。；;") for start, end in split_sentences(line)]
+        lead_in = line.endswith(("：", ":"))
     return [sentence for sentence in found if len(sentence) >= 6]
 
 
