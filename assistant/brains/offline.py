@@ -207,16 +207,7 @@ class OfflineBrain:
         """The answer to the last question was not understood: ask it again, plainly."""
         vocabulary = self.toolbox.rules.facts
         missing = [
-            MissingFact(
-                name=name,
-                label=vocabulary[name].label,
-                question=vocabulary[name].question,
-                type=vocabulary[name].type,
-                unit=vocabulary[name].unit,
-                values=vocabulary[name].values,
-            )
-            for name in context.state.pending
-            if name in vocabulary
+            MissingFact.asking(vocabulary[n]) for n in context.state.pending if n in vocabulary
         ]
         questions = composer.questions_to_ask(missing)
         text = reply("not_understood") + "\n" + composer.questions_text(questions)

@@ -283,17 +283,7 @@ class EligibilityEngine:
                 position.setdefault(fact, len(position))
         order = sorted(position, key=lambda f: (-alone[f], -anywhere[f], position[f]))
         order += [f for f in dict.fromkeys(output_unknowns) if f not in position]
-        return [
-            MissingFact(
-                name=name,
-                label=self.facts[name].label,
-                question=self.facts[name].question,
-                type=self.facts[name].type,
-                unit=self.facts[name].unit,
-                values=self.facts[name].values,
-            )
-            for name in order
-        ]
+        return [MissingFact.asking(self.facts[name]) for name in order]
 
     @staticmethod
     def _sources(context: _Context, result: EligibilityResult) -> list[RuleSource]:

@@ -175,6 +175,18 @@ class MissingFact(BaseModel):
     unit: str | None = None
     values: dict[str, str] | None = None
 
+    @classmethod
+    def asking(cls, definition: FactDefinition) -> MissingFact:
+        """The question for a fact of the vocabulary."""
+        return cls(
+            name=definition.name,
+            label=definition.label,
+            question=definition.question,
+            type=definition.type,
+            unit=definition.unit,
+            values=definition.values,
+        )
+
 
 class EligibilityResult(BaseModel):
     policy_id: str
