@@ -7,7 +7,7 @@ server, WeChat, Rasa, evaluation): whatever brain answered, the reply has the sa
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -38,11 +38,11 @@ __all__ = [
 ]
 
 Role = Literal["job_seeker", "employer", "agent"]
-ROLES: tuple[Role, ...] = ("job_seeker", "employer", "agent")
+ROLES: tuple[Role, ...] = get_args(Role)
 Channel = Literal["web", "wechat", "wecom", "hotline", "rasa", "cli", "api"]
-CHANNELS: tuple[Channel, ...] = ("web", "wechat", "wecom", "hotline", "rasa", "cli", "api")
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
 BrainName = Literal["offline", "llm"]
-BRAINS: tuple[BrainName, ...] = ("offline", "llm")
+BRAINS: tuple[BrainName, ...] = get_args(BrainName)
 Intent = Literal[
     "policy_question",
     "eligibility_check",
@@ -55,18 +55,7 @@ Intent = Literal[
     "reset",
     "out_of_scope",
 ]
-INTENTS: tuple[Intent, ...] = (
-    "policy_question",
-    "eligibility_check",
-    "provide_facts",
-    "vacancy_search",
-    "service_points",
-    "handoff_request",
-    "greeting",
-    "thanks",
-    "reset",
-    "out_of_scope",
-)
+INTENTS: tuple[Intent, ...] = get_args(Intent)
 HandoffReason = Literal[
     "user_request",
     "low_confidence",
@@ -75,14 +64,7 @@ HandoffReason = Literal[
     "sensitive",
     "policy_exception",
 ]
-HANDOFF_REASONS: tuple[HandoffReason, ...] = (
-    "user_request",
-    "low_confidence",
-    "repeated_failure",
-    "complaint",
-    "sensitive",
-    "policy_exception",
-)
+HANDOFF_REASONS: tuple[HandoffReason, ...] = get_args(HandoffReason)
 TicketStatus = Literal["open", "claimed", "closed"]
 Sender = Literal["user", "assistant", "caseworker", "system"]
 
