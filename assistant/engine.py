@@ -20,7 +20,7 @@ from assistant.conversations import ConversationStore
 from assistant.guardrails.injection import injection_markers
 from assistant.guardrails.pii import mask_pii
 from assistant.handoff import HandoffQueue
-from assistant.models import BrainName, Reply, Sender, Timings, Turn
+from assistant.models import BrainName, Reply, Sender, Turn
 from assistant.prompts import reply
 from assistant.tools import Toolbox, ToolContext
 
@@ -90,7 +90,13 @@ class Assistant:
                 role=turn.role,
                 location=turn.location,
             ),
-            history=self.conversations.transcript(state.session_id, limit=HISTORY_TURNS),
+            # Only a model reads the earlier turns; the offline brain keeps its memory in
+            # the conversation state, so its turns skip this read.
+            history=(
+                self.conversations.transcript(state.session_id, limit=HISTORY_TURNS)
+                if chosen.name == "llm"
+                else []
+            ),
             flags=flags,
         )
         ticket = self.handoffs.for_session(state.session_id) if state.open_ticket else None
@@ -142,7 +148,7 @@ class Assistant:
             confidence=max(0.0, min(1.0, draft.confidence)),
             summary=draft.summary,
             flags=flags,
-            timings=Timings.model_validate(timings.model_dump()),
+            timings=timings,
         )
 
     def _count_failures(self, context: TurnContext, draft: Draft) -> None:
