@@ -4,7 +4,6 @@ scripts); ``jiuye run`` starts the chat after loading the samples."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -15,12 +14,11 @@ from assistant.composer import facts_summary
 from assistant.engine import Assistant
 from assistant.models import BRAINS, ROLES, BrainName, Reply, Role, Turn
 from assistant.settings import Settings, get_settings
-from assistant.terminal import console, errors, fail, progress_bar
+from assistant.terminal import console, errors, fail, parse_day, progress_bar
 from connectors.errors import ConnectorError
 from connectors.geo import parse_point
 from knowledge.policies.errors import KnowledgeError
 from knowledge.policies.knowledge_base import KnowledgeBase
-from knowledge.policies.metadata import parse_date
 from knowledge.regions import is_valid_region, region_name
 
 __all__ = ["ask", "chat", "open_assistant", "prepare_samples"]
@@ -203,12 +201,7 @@ def ask(
     _check_choice(role, ROLES, "角色")
     _check_choice(brain, BRAINS, "brain")
     _check_region(region)
-    day: date | None = None
-    if on_date is not None:
-        try:
-            day = parse_date(on_date)
-        except ValueError as exc:
-            raise fail(f"日期格式不对：{on_date}（例如 2025-06-01）", 2) from exc
+    day = parse_day(on_date)
     try:
         point = parse_point(location) if location else None
         turn = Turn(

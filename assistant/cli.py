@@ -14,12 +14,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from assistant.settings import Settings, get_settings
-from assistant.terminal import console, errors, fail, progress_bar
+from assistant.terminal import console, errors, fail, parse_day, progress_bar
 from connectors.errors import ConnectorError
 from knowledge.policies.errors import KnowledgeError
 from knowledge.policies.ingest import IngestReport
 from knowledge.policies.knowledge_base import KnowledgeBase
-from knowledge.policies.metadata import parse_date
 from knowledge.policies.models import Citation
 from knowledge.rules.errors import RuleError
 from knowledge.rules.models import EligibilityResult, OutputValue
@@ -68,15 +67,6 @@ def _print_report(report: IngestReport) -> None:
     )
     for problem in report.problems:
         errors.print(f"[yellow]跳过[/] {escape(str(problem))}")
-
-
-def _parse_day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise fail(f"日期格式不对：{value}（例如 2025-06-01）", 2) from exc
 
 
 @app.command()
@@ -177,7 +167,7 @@ def search(
     """检索政策条文，带出处（文件、条款、地区、有效期）。"""
     settings = get_settings()
     region = region or settings.default_region
-    day = _parse_day(on_date)
+    day = parse_day(on_date)
     try:
         kb = _open(settings)
         if query is None:
@@ -341,7 +331,7 @@ def check(
 
     if not screen and not policy:
         raise fail("请给出政策编号，或用 --screen 检查所有政策", 2)
-    day = _parse_day(on_date)
+    day = parse_day(on_date)
     region = region or get_settings().default_region
     try:
         engine = EligibilityEngine()
