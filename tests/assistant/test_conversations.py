@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -21,6 +20,7 @@ from assistant.conversations import (
 from assistant.models import Turn
 from connectors.database import Database
 from connectors.errors import DatabaseError
+from tests.assistant.racing import race
 
 
 def _turn(user_id: str = "u1", **changes: Any) -> Turn:
@@ -219,34 +219,19 @@ def test_an_unknown_sender_is_refused_before_anything_is_written(database: Datab
 
 def test_concurrent_saves_of_different_sessions(database: Database, database_url: str) -> None:
     workers, turns = 4, 8
-    databases = [Database(database_url) for _ in range(workers)]
-    start = threading.Barrier(workers)
-    errors: list[BaseException] = []
 
-    def chat(index: int) -> None:
-        try:
-            store = ConversationStore(databases[index])
-            state = store.load(_turn(f"user{index}"))
-            start.wait()
-            for n in range(turns):
-                state.turns += 1
-                state.facts[f"fact{n}"] = date(2025, 1, n + 1)
-                store.save(
-                    state,
-                    [("user", f"{index}-q{n}", None), ("assistant", f"{index}-a{n}", {"n": n})],
-                )
-        except BaseException as exc:  # surfaced in the main thread below
-            errors.append(exc)
+    def chat(own: Database, index: int) -> None:
+        store = ConversationStore(own)
+        state = store.load(_turn(f"user{index}"))
+        for n in range(turns):
+            state.turns += 1
+            state.facts[f"fact{n}"] = date(2025, 1, n + 1)
+            store.save(
+                state,
+                [("user", f"{index}-q{n}", None), ("assistant", f"{index}-a{n}", {"n": n})],
+            )
 
-    threads = [threading.Thread(target=chat, args=(i,)) for i in range(workers)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        for db in databases:
-            db.dispose()
+    errors = [r for r in race(database_url, workers, chat) if isinstance(r, BaseException)]
     assert errors == []
     store = ConversationStore(database)
     for index in range(workers):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, date
 from typing import Any, TypeVar
@@ -25,6 +24,7 @@ from assistant.handoff import (
 )
 from assistant.models import Sender, Turn
 from connectors.database import Database
+from tests.assistant.racing import race
 
 T = TypeVar("T")
 
@@ -267,29 +267,10 @@ def test_the_error_tree() -> None:
 
 
 def _race(database_url: str, contenders: int, work: Callable[[HandoffQueue, int], T]) -> list[Any]:
-    """Runs ``work`` in threads that start together, each with its own Database."""
-    databases = [Database(database_url) for _ in range(contenders)]
-    queues = [HandoffQueue(db, ConversationStore(db)) for db in databases]
-    start = threading.Barrier(contenders)
-    results: list[Any] = [None] * contenders
-
-    def run(index: int) -> None:
-        start.wait()
-        try:
-            results[index] = work(queues[index], index)
-        except BaseException as exc:  # compared in the test
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(contenders)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        for db in databases:
-            db.dispose()
-    return results
+    """Runs ``work`` in threads that start together, each with its own queue and Database."""
+    return race(
+        database_url, contenders, lambda db, i: work(HandoffQueue(db, ConversationStore(db)), i)
+    )
 
 
 @pytest.mark.parametrize("round_", range(3))
