@@ -33,6 +33,7 @@ from knowledge.policies.knowledge_base import KnowledgeBase
 from knowledge.policies.models import Citation
 from knowledge.rules.engine import EligibilityEngine
 from knowledge.rules.errors import RuleError
+from knowledge.rules.models import RuleAudience
 
 __all__ = [
     "TOOL_NAMES",
@@ -120,6 +121,11 @@ class ToolContext:
     role: Role
     location: GeoPoint | None = None
     citations: list[Citation] = field(default_factory=list, repr=False)
+
+    @property
+    def audience(self) -> RuleAudience | None:
+        """The documents and rules meant for the person: a hotline agent sees all."""
+        return None if self.role == "agent" else self.role
 
     def cite(self, citations: list[Citation]) -> list[int]:
         """Numbers the passages for this turn (1, 2, …), reusing a number for a passage
@@ -229,12 +235,11 @@ class Toolbox:
     # -- the tools -----------------------------------------------------------------------
 
     def _search_policies(self, args: SearchPoliciesArgs, context: ToolContext) -> list[Citation]:
-        audience = context.role if context.role in ("job_seeker", "employer") else None
         return self.knowledge.search(
             args.query,
             region=context.region,
             on_date=context.on_date,
-            audience=audience,
+            audience=context.audience,
             k=args.k,
         )
 
@@ -245,12 +250,11 @@ class Toolbox:
             return self.rules.check(
                 args.policy_id, known, region=context.region, on_date=context.on_date
             )
-        audience = context.role if context.role in ("job_seeker", "employer") else None
         return self.rules.screen(
             known,
             region=context.region,
             on_date=context.on_date,
-            audience=audience,
+            audience=context.audience,
         )
 
     def _search_vacancies(self, args: SearchVacanciesArgs, context: ToolContext) -> Any:
