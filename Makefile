@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,19 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 run: $(STAMP_RUN)
 	$(BIN)/jiuye run
 
-test: $(STAMP_TEST)
+# The browser tests drive Debian's chromium; install it when we can (root with apt-get),
+# otherwise those tests skip and say why.
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing chromium and chromium-driver for the browser tests..."; \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+	    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	         chromium chromium-driver; }; } >/dev/null 2>&1 \
+	    || echo "Could not install chromium: the browser tests will be skipped."; \
+	else echo "chromium/chromedriver not found: the browser tests will be skipped."; fi
+
+test: $(STAMP_TEST) browser
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP_TEST)

@@ -36,12 +36,15 @@ app = typer.Typer(
 def _register_subcommands() -> None:
     from assistant.chat_cli import ask, chat
     from assistant.points_cli import points_app
+    from assistant.server.cli import serve, token_app
     from assistant.vacancies_cli import vacancies_app
 
     app.command()(chat)
     app.command()(ask)
+    app.command()(serve)
 
     app.add_typer(vacancies_app, name="vacancies")
+    app.add_typer(token_app, name="token")
     app.add_typer(points_app, name="points", help="公共就业服务网点（15分钟就业服务圈）。")
 
 
@@ -365,10 +368,10 @@ def check(
 
 @app.command()
 def run() -> None:
-    """启动助手：首次启动时导入示例知识库、岗位和网点，然后进入终端对话。"""
-    from assistant.chat_cli import chat
+    """启动助手：首次启动时导入示例知识库、岗位和网点，然后在 127.0.0.1:8000 提供服务。"""
+    from assistant.server.cli import serve
 
-    chat(role="job_seeker", region=None, brain=None, user="local", location=None)
+    serve(host=None, port=None, samples=True)
 
 
 def main() -> None:

@@ -119,6 +119,7 @@ class Assistant:
             "brain": draft.brain,
             "intent": draft.intent,
             "confidence": draft.confidence,
+            "answered": draft.answered,
             "citations": [c.model_dump(mode="json") for c in citations],
             "tool_calls": [c.model_dump(mode="json", exclude={"result"}) for c in calls],
             "handoff": draft.handoff.id if draft.handoff else None,

@@ -22,6 +22,8 @@ it decides on.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +62,7 @@ __all__ = [
 CLOSED_MESSAGE = "人工服务已结束，智能助手将继续为您服务。如需再次转人工，请直接告诉我。"
 
 _ACTIVE: tuple[TicketStatus, ...] = ("open", "claimed")
+log = logging.getLogger("jiuye.handoff")
 
 
 class HandoffError(Exception):
@@ -131,6 +134,10 @@ class HandoffTicketRow(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     close_note: Mapped[str | None] = mapped_column(sa.Text)
+    # The hand-off webhook's delivery record (see connectors.handoff_sinks).
+    notified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    notify_attempts: Mapped[int] = mapped_column(sa.Integer, server_default="0", default=0)
+    notify_error: Mapped[str | None] = mapped_column(sa.Text)
 
     def to_ticket(self, transcript: list[Message]) -> HandoffTicket:
         return HandoffTicket.model_validate(
@@ -172,6 +179,9 @@ class HandoffQueue:
     def __init__(self, database: Database, conversations: ConversationStore) -> None:
         self.database = database
         self.conversations = conversations
+        #: Called with each newly opened ticket once it is committed (metrics, the webhook).
+        #: A listener that raises is logged and never undoes or hides the ticket.
+        self.on_open: list[Callable[[HandoffTicket], None]] = []
 
     # reading -------------------------------------------------------------------------
 
@@ -202,6 +212,15 @@ class HandoffQueue:
             transcripts = self.conversations.transcripts_in(session, (r.session_id for r in rows))
             return [row.to_ticket(transcripts[row.session_id]) for row in rows]
 
+    def counts(self) -> dict[TicketStatus, int]:
+        """How many tickets are in each status (every status present, maybe 0)."""
+        query = sa.select(HandoffTicketRow.status, sa.func.count()).group_by(
+            HandoffTicketRow.status
+        )
+        with self.database.session() as session:
+            found = {status: int(count) for status, count in session.execute(query)}
+        return {status: found.get(status, 0) for status in ("open", "claimed", "closed")}
+
     # the ticket's life ---------------------------------------------------------------
 
     def open(
@@ -220,6 +239,7 @@ class HandoffQueue:
             # waits here and then finds this ticket instead of adding a second one.
             self.conversations.write_state_in(session, state.model_copy(update={"updated_at": now}))
             row = self._active_row(session, state.session_id)
+            created = row is None
             if row is None:
                 row = HandoffTicketRow(
                     session_id=state.session_id,
@@ -241,6 +261,12 @@ class HandoffQueue:
             ticket = self._ticket(session, row)
         state.open_ticket = ticket.id
         state.updated_at = now
+        if created:
+            for listener in self.on_open:
+                try:
+                    listener(ticket)
+                except Exception:  # a listener must never lose the user's ticket
+                    log.exception("hand-off listener failed for ticket %s", ticket.id)
         return ticket
 
     def claim(self, ticket_id: int, caseworker: str) -> HandoffTicket:

@@ -8,11 +8,25 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["AccessToken", "ServiceRole", "Settings", "get_settings"]
+
+ServiceRole = Literal["agent", "caseworker", "admin"]
+
+
+class AccessToken(BaseModel):
+    """A person or system allowed past the public pages: the token is kept only as its
+    SHA-256 (``jiuye token create`` prints both)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, description="shown to colleagues, 王老师")
+    role: ServiceRole
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex SHA-256 of the token")
 
 
 def _default_data_dir() -> Path:
@@ -61,6 +75,34 @@ class Settings(BaseSettings):
     )
     llm_max_steps: int = Field(default=4, ge=1, le=10, description="tool rounds per turn")
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
+
+    host: str = Field(default="127.0.0.1", description="where `jiuye serve` listens")
+    port: int = Field(default=8000, ge=1, le=65535)
+    access_tokens: list[AccessToken] = Field(
+        default_factory=list,
+        description="JSON list of {name, role, sha256}; `jiuye serve` makes a one-run admin "
+        "token when empty",
+    )
+    session_secret: str | None = Field(
+        default=None,
+        description="signs the pages' session cookies; random per process when unset (set it "
+        "when several workers serve the same users)",
+    )
+    session_max_age: int = Field(default=8 * 3600, gt=0, description="seconds a login lasts")
+    cookie_secure: bool = Field(default=False, description="send cookies over HTTPS only")
+    rate_limit_user: str = Field(default="30/minute", description="turns per user (limits syntax)")
+    rate_limit_ip: str = Field(default="120/minute", description="requests per client address")
+    max_body_bytes: int = Field(default=256_000, gt=0, description="largest JSON request body")
+    max_upload_bytes: int = Field(default=20_000_000, gt=0, description="largest document upload")
+    handoff_webhook_url: str | None = Field(
+        default=None, description="called with each new hand-off ticket (JSON POST)"
+    )
+    public_url: str | None = Field(
+        default=None, description="the address people open the pages at, for links in webhooks"
+    )
+    handoff_webhook_secret: str | None = Field(
+        default=None, description="signs webhook bodies: X-Jiuye-Signature: sha256=<hmac>"
+    )
 
     @property
     def llm_configured(self) -> bool:

@@ -36,6 +36,7 @@ from knowledge.rules.errors import RuleError
 from knowledge.rules.models import RuleAudience
 
 __all__ = [
+    "SUPPORT_MARGIN",
     "TOOL_NAMES",
     "CheckEligibilityArgs",
     "FindServicePointsArgs",
@@ -108,6 +109,9 @@ _SCHEMAS: dict[str, type[_Args]] = {
     "request_handoff": RequestHandoffArgs,
 }
 TOOL_NAMES: tuple[str, ...] = tuple(_SCHEMAS)
+#: A passage ranked lower is answered from only when it supports the question this much
+#: better than the passages ranked above it.
+SUPPORT_MARGIN = 0.1
 logger = logging.getLogger(__name__)
 
 
@@ -178,6 +182,22 @@ class Toolbox:
             "find_service_points": self._find_service_points,
             "request_handoff": self._request_handoff,
         }
+
+    def search_answering(
+        self, query: str, context: ToolContext, *, k: int = 3
+    ) -> tuple[ToolOutcome, list[float]]:
+        """search_policies with the passage to answer from first — the best ranked one,
+        unless another speaks clearly more to ``query`` — and each passage's support
+        (0..1, in the reordered order). Used by the offline brain and agent-assist."""
+        search = self.call("search_policies", {"query": query, "k": k}, context)
+        citations: list[Citation] = search.value or []
+        support = [self.knowledge.support(query, c) for c in citations]
+        if citations:
+            top = max(support)
+            best = next(i for i, s in enumerate(support) if s >= top - SUPPORT_MARGIN)
+            citations.insert(0, citations.pop(best))
+            support.insert(0, support.pop(best))
+        return search, support
 
     def call(self, name: str, arguments: Mapping[str, Any], context: ToolContext) -> ToolOutcome:
         """Validates and runs one tool; bad arguments and refusals come back as the

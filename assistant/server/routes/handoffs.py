@@ -1,0 +1,146 @@
+"""The caseworkers' queue: list, read, claim, reply to the user, close.
+
+The caseworker is the logged-in token holder, never a name from the request body. A reply
+is stored in the conversation's transcript, which is how it reaches a web user (the page
+polls the transcript); channels that push messages (WeChat) deliver it from there.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.models import HandoffTicket, Message, TicketStatus
+from assistant.server.auth import Principal, require
+from assistant.server.deps import services
+from assistant.server.services import Services
+
+__all__ = ["REASON_LABELS", "router"]
+
+caseworker = require("caseworker")
+router = APIRouter(prefix="/v1/handoffs", tags=["转人工"], dependencies=[Depends(caseworker)])
+
+REASON_LABELS = {
+    "user_request": "用户要求转人工",
+    "low_confidence": "助手没有把握",
+    "repeated_failure": "连续两次未能解答",
+    "complaint": "投诉",
+    "sensitive": "敏感事项",
+    "policy_exception": "政策例外情形",
+}
+#: Channels whose users read caseworker replies from the stored transcript.
+_TRANSCRIPT_CHANNELS = frozenset({"web", "api", "cli", "hotline"})
+
+
+class QueueEntry(BaseModel):
+    id: int
+    session_id: str
+    channel: str
+    user_id: str
+    role: str
+    region: str | None
+    reason: str
+    reason_label: str
+    summary: str
+    status: TicketStatus
+    created_at: datetime
+    waiting_seconds: int
+    claimed_by: str | None
+
+
+class TicketView(HandoffTicket):
+    reason_label: str
+    waiting_seconds: int
+
+
+class ReplyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class CloseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ReplyOutcome(BaseModel):
+    message: Message
+    delivered: bool = Field(description="the user can see it now (web, API) or it was pushed")
+    channel: str
+
+
+def _waiting(ticket: HandoffTicket) -> int:
+    end = ticket.claimed_at or datetime.now(UTC)
+    return max(0, int((end - ticket.created_at).total_seconds()))
+
+
+def _view(ticket: HandoffTicket) -> TicketView:
+    return TicketView(
+        **ticket.model_dump(),
+        reason_label=REASON_LABELS.get(ticket.reason, ticket.reason),
+        waiting_seconds=_waiting(ticket),
+    )
+
+
+@router.get("", response_model=list[QueueEntry], summary="转人工队列")
+def queue(
+    svc: Annotated[Services, Depends(services)], status: TicketStatus | None = None
+) -> list[QueueEntry]:
+    """Open and claimed tickets, oldest first (or those with ``status``)."""
+    tickets = svc.assistant.handoffs.queue(status=status)
+    return [
+        QueueEntry(
+            **ticket.model_dump(exclude={"transcript", "facts", "contact"}),
+            reason_label=REASON_LABELS.get(ticket.reason, ticket.reason),
+            waiting_seconds=_waiting(ticket),
+        )
+        for ticket in tickets
+    ]
+
+
+@router.get("/{ticket_id}", response_model=TicketView, summary="工单详情")
+def ticket(ticket_id: int, svc: Annotated[Services, Depends(services)]) -> TicketView:
+    return _view(svc.assistant.handoffs.get(ticket_id))
+
+
+@router.post("/{ticket_id}/claim", response_model=TicketView, summary="认领工单")
+def claim(
+    ticket_id: int,
+    who: Annotated[Principal, Depends(caseworker)],
+    svc: Annotated[Services, Depends(services)],
+) -> TicketView:
+    return _view(svc.assistant.handoffs.claim(ticket_id, who.name or ""))
+
+
+@router.post("/{ticket_id}/reply", response_model=ReplyOutcome, summary="回复用户")
+async def reply(
+    ticket_id: int,
+    body: ReplyBody,
+    who: Annotated[Principal, Depends(caseworker)],
+    svc: Annotated[Services, Depends(services)],
+) -> ReplyOutcome:
+    queue = svc.assistant.handoffs
+    message = await run_in_threadpool(queue.reply, ticket_id, who.name or "", body.text)
+    ticket = await run_in_threadpool(queue.get, ticket_id)
+    return ReplyOutcome(
+        message=message,
+        delivered=ticket.channel in _TRANSCRIPT_CHANNELS,
+        channel=ticket.channel,
+    )
+
+
+@router.post("/{ticket_id}/close", response_model=TicketView, summary="结束人工服务")
+def close(
+    ticket_id: int,
+    who: Annotated[Principal, Depends(caseworker)],
+    svc: Annotated[Services, Depends(services)],
+    body: CloseBody | None = None,
+) -> TicketView:
+    note = body.note if body else None
+    return _view(svc.assistant.handoffs.close(ticket_id, who.name or "", note=note))

@@ -1,0 +1,551 @@
+/* Web chat (/): a job seeker or an employer talks to the assistant, and to a caseworker
+ * once the conversation is handed off.
+ *
+ * The server transcript (GET /v1/sessions/{id}?since=N) is the truth: every message on the
+ * page is rendered from it, keyed by its index, so nothing is shown twice. What only the
+ * live reply carries (vacancy cards, eligibility results, service points, quick replies)
+ * is attached to the transcript's assistant message that answered it.
+ */
+"use strict";
+
+(function () {
+  const J = window.Jiuye;
+  const el = J.el;
+
+  const POLL_HANDOFF_MS = 2000;
+  const STORE = window.sessionStorage;
+  const PREFS = window.localStorage;
+
+  const $ = (id) => document.getElementById(id);
+  const nodes = {
+    messages: $("messages"),
+    welcome: $("welcome"),
+    form: $("chat-form"),
+    input: $("chat-input"),
+    send: $("send"),
+    thinking: $("thinking"),
+    error: $("chat-error"),
+    chips: $("quick-replies"),
+    region: $("region"),
+    locate: $("locate"),
+    locateStatus: $("locate-status"),
+    handoff: $("handoff"),
+    banner: $("handoff-banner"),
+  };
+
+  const state = {
+    sessionId: safeGet(STORE, "jiuye.session"),
+    nextIndex: 0,
+    rendered: new Map(), // transcript index -> <li>
+    busy: false,
+    location: null,
+    handoffId: null,
+    caseworkerJoined: false,
+    pending: null, // {reply, fromIndex}: a reply whose extras wait for its transcript message
+    syncChain: Promise.resolve(),
+  };
+
+  function safeGet(storage, key) {
+    try {
+      return storage.getItem(key);
+    } catch (exc) {
+      return null;
+    }
+  }
+
+  function safeSet(storage, key, value) {
+    try {
+      if (value === null) storage.removeItem(key);
+      else storage.setItem(key, value);
+    } catch (exc) {
+      /* private mode: nothing is remembered, everything still works */
+    }
+  }
+
+  // -- controls -----------------------------------------------------------------------------
+
+  J.fillRegionSelect(nodes.region, "默认地区");
+  nodes.region.value = safeGet(PREFS, "jiuye.region") || "";
+  if (nodes.region.selectedIndex < 0) nodes.region.value = "";
+  nodes.region.addEventListener("change", () => safeSet(PREFS, "jiuye.region", nodes.region.value));
+
+  const savedRole = safeGet(PREFS, "jiuye.role");
+  for (const radio of document.querySelectorAll('input[name="role"]')) {
+    if (radio.value === savedRole) radio.checked = true;
+    radio.addEventListener("change", () => safeSet(PREFS, "jiuye.role", currentRole()));
+  }
+
+  function currentRole() {
+    const checked = document.querySelector('input[name="role"]:checked');
+    return checked ? checked.value : "job_seeker";
+  }
+
+  nodes.locate.addEventListener("click", () => {
+    if (state.location) {
+      state.location = null;
+      nodes.locate.setAttribute("aria-pressed", "false");
+      nodes.locate.textContent = "使用我的位置";
+      J.showMessage(nodes.locateStatus, "已停止使用您的位置。");
+      return;
+    }
+    if (!navigator.geolocation) {
+      J.showMessage(nodes.locateStatus, "您的浏览器不支持定位，可以直接告诉我您在哪个区。");
+      return;
+    }
+    J.showMessage(nodes.locateStatus, "正在获取位置…");
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        state.location = { lat: position.coords.latitude, lon: position.coords.longitude };
+        nodes.locate.setAttribute("aria-pressed", "true");
+        nodes.locate.textContent = "已使用我的位置";
+        J.showMessage(nodes.locateStatus, "已获取位置，查找附近岗位和服务站时会按距离排序。");
+      },
+      () => J.showMessage(nodes.locateStatus, "未能获取位置（可能未授权），可以直接告诉我您在哪个区。"),
+      { enableHighAccuracy: false, timeout: 10000, maximumAge: 300000 }
+    );
+  });
+
+  nodes.handoff.addEventListener("click", () => send("转人工"));
+
+  nodes.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    send(nodes.input.value);
+  });
+
+  nodes.input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      send(nodes.input.value);
+    }
+  });
+
+  function setBusy(busy) {
+    state.busy = busy;
+    nodes.send.disabled = busy;
+    nodes.handoff.disabled = busy;
+    nodes.thinking.hidden = !busy;
+    for (const chip of nodes.chips.querySelectorAll("button")) chip.disabled = busy;
+    nodes.form.setAttribute("aria-busy", busy ? "true" : "false");
+  }
+
+  // -- sending ------------------------------------------------------------------------------
+
+  async function send(rawText) {
+    const text = String(rawText || "").trim();
+    if (!text || state.busy) return;
+    J.showMessage(nodes.error, "");
+    J.clear(nodes.chips);
+    nodes.input.value = "";
+    setBusy(true);
+    const pendingItem = el(
+      "li",
+      { className: "message from-user pending", "data-sender": "user", "data-testid": "message" },
+      el("span", { className: "sender", text: "我" }),
+      el("div", { className: "text", "data-testid": "message-text", text: text })
+    );
+    nodes.messages.appendChild(pendingItem);
+    nodes.welcome.hidden = true;
+    scrollToEnd();
+    const fromIndex = state.nextIndex;
+    let reply;
+    try {
+      reply = await J.api("/v1/chat", {
+        body: {
+          text: text,
+          role: currentRole(),
+          region: nodes.region.value || null,
+          location: state.location,
+        },
+      });
+    } catch (exc) {
+      pendingItem.remove();
+      nodes.input.value = text;
+      J.showMessage(nodes.error, exc.message || "发送失败，请稍后再试。");
+      setBusy(false);
+      return;
+    }
+    if (reply.session_id && reply.session_id !== state.sessionId) {
+      if (state.sessionId) resetTranscript();
+      state.sessionId = reply.session_id;
+      safeSet(STORE, "jiuye.session", state.sessionId);
+    }
+    if (reply.handoff && reply.handoff.status !== "closed") showHandoff(reply.handoff.id);
+    state.pending = { reply: reply, fromIndex: fromIndex };
+    setBusy(false);
+    await queueSync();
+    if (state.pending && state.pending.reply === reply) {
+      // The transcript could not be read: show the reply as it came, replaced on the next sync.
+      for (const item of nodes.messages.querySelectorAll("li.pending")) item.classList.add("unsynced");
+      const item = renderMessage({ sender: "assistant", text: reply.text, citations: [] });
+      item.classList.add("unsynced");
+      nodes.messages.appendChild(item);
+      attachExtras(item, reply);
+    }
+    renderQuestions(reply.questions || []);
+    scrollToEnd();
+    nodes.input.focus();
+  }
+
+  function resetTranscript() {
+    J.clear(nodes.messages);
+    state.rendered.clear();
+    state.nextIndex = 0;
+  }
+
+  // -- the transcript -----------------------------------------------------------------------
+
+  function queueSync() {
+    const run = state.syncChain.then(sync, sync);
+    state.syncChain = run.catch(() => undefined);
+    return state.syncChain;
+  }
+
+  async function sync() {
+    if (!state.sessionId) return;
+    let session;
+    try {
+      session = await J.api(
+        "/v1/sessions/" + encodeURIComponent(state.sessionId) + "?since=" + state.nextIndex
+      );
+    } catch (exc) {
+      if (exc.status === 404 || exc.status === 403) {
+        // Another visitor's or an expired conversation: start afresh.
+        state.sessionId = null;
+        safeSet(STORE, "jiuye.session", null);
+        hideHandoff();
+      }
+      return;
+    }
+    const messages = (session && session.messages) || [];
+    const fresh = messages.filter((m) => !state.rendered.has(m.index));
+    if (fresh.length && !state.busy) {
+      for (const item of nodes.messages.querySelectorAll("li.pending, li.unsynced")) item.remove();
+    }
+    for (const message of fresh) {
+      const item = renderMessage(message);
+      item.dataset.index = message.index;
+      state.rendered.set(message.index, item);
+      insertInOrder(item, message.index);
+      state.nextIndex = Math.max(state.nextIndex, message.index + 1);
+      if (message.sender === "caseworker") state.caseworkerJoined = true;
+    }
+    if (fresh.length) {
+      nodes.welcome.hidden = true;
+      attachPending();
+      scrollToEnd();
+    }
+    if (session && "open_ticket" in session) {
+      if (session.open_ticket === null || session.open_ticket === undefined) hideHandoff();
+      else showHandoff(session.open_ticket);
+    }
+  }
+
+  function insertInOrder(item, index) {
+    const after = Array.from(nodes.messages.children).find(
+      (child) => child.dataset.index !== undefined && Number(child.dataset.index) > index
+    );
+    if (after) nodes.messages.insertBefore(item, after);
+    else {
+      const firstPending = nodes.messages.querySelector("li.pending");
+      if (firstPending) nodes.messages.insertBefore(item, firstPending);
+      else nodes.messages.appendChild(item);
+    }
+  }
+
+  /** Puts the live reply's extras on the transcript message that carries its text. */
+  function attachPending() {
+    const pending = state.pending;
+    if (!pending) return;
+    let target = null;
+    let fallback = null;
+    for (const [index, item] of state.rendered) {
+      if (index < pending.fromIndex || item.dataset.sender !== "assistant") continue;
+      if (!fallback || index > Number(fallback.dataset.index)) fallback = item;
+      if (item.dataset.rawText === pending.reply.text) {
+        if (!target || index > Number(target.dataset.index)) target = item;
+      }
+    }
+    target = target || fallback;
+    if (!target) return;
+    attachExtras(target, pending.reply);
+    state.pending = null;
+  }
+
+  const SENDER_LABELS = {
+    user: "我",
+    assistant: "就业助手",
+    caseworker: "人工客服",
+    system: "系统消息",
+  };
+
+  function renderMessage(message) {
+    const sender = SENDER_LABELS[message.sender] ? message.sender : "system";
+    const item = el("li", {
+      className: "message from-" + sender,
+      "data-sender": sender,
+      "data-testid": "message",
+    });
+    item.dataset.rawText = message.text || "";
+    if (sender === "system") {
+      item.appendChild(el("div", { className: "text", "data-testid": "message-text", text: message.text || "" }));
+      return item;
+    }
+    item.appendChild(
+      el(
+        "span",
+        { className: "sender", "data-testid": "message-sender" },
+        SENDER_LABELS[sender],
+        message.created_at ? el("time", { className: "time", datetime: message.created_at, text: J.timeText(message.created_at) }) : null
+      )
+    );
+    const citations = message.citations || [];
+    const sources = el("div", { className: "sources", "data-testid": "sources" });
+    item.appendChild(J.renderRichText(message.text, citations.length, (n) => openSource(sources, n)));
+    if (citations.length) fillSources(sources, citations);
+    item.appendChild(sources);
+    return item;
+  }
+
+  function fillSources(container, citations) {
+    J.clear(container);
+    container.appendChild(el("p", { className: "sources-title", text: "出处（点击展开原文）" }));
+    citations.forEach((citation, i) => container.appendChild(J.renderCitation(citation, i + 1)));
+  }
+
+  function openSource(container, n) {
+    const details = container.querySelector('details[data-marker="' + n + '"]');
+    if (!details) return;
+    details.open = true;
+    details.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    const summary = details.querySelector("summary");
+    if (summary) summary.focus();
+  }
+
+  /** Sources, vacancy cards, eligibility results and service points of a live reply. */
+  function attachExtras(item, reply) {
+    if (item.dataset.extras) return;
+    item.dataset.extras = "1";
+    let sources = item.querySelector(".sources");
+    const citations = reply.citations || [];
+    if (sources && !sources.querySelector("details") && citations.length) {
+      fillSources(sources, citations);
+      // Markers need to open these sources: re-render the text with them.
+      const text = item.querySelector(".text");
+      const rich = J.renderRichText(item.dataset.rawText || reply.text, citations.length, (n) => openSource(sources, n));
+      if (text) item.replaceChild(rich, text);
+    }
+    const extras = el("div", { className: "extras" });
+    for (const call of reply.tool_calls || []) {
+      if (call.error || call.result === null || call.result === undefined) continue;
+      if (call.name === "search_vacancies") extras.appendChild(renderVacancies(call.result));
+      else if (call.name === "check_eligibility") extras.appendChild(renderEligibility(call.result));
+      else if (call.name === "find_service_points") extras.appendChild(renderServicePoints(call.result));
+    }
+    if (extras.childNodes.length) {
+      if (sources) item.insertBefore(extras, sources);
+      else item.appendChild(extras);
+    }
+    if (reply.handoff) item.dataset.handoff = String(reply.handoff.id);
+  }
+
+  // -- vacancy cards ------------------------------------------------------------------------
+
+  function renderVacancies(result) {
+    const hits = (result && Array.isArray(result.hits) ? result.hits : Array.isArray(result) ? result : []) || [];
+    const box = el("section", { className: "cards", "data-testid": "vacancies", "aria-label": "岗位" });
+    if (!hits.length) return box;
+    const total = result && typeof result.total === "number" ? result.total : hits.length;
+    box.appendChild(el("h3", { className: "cards-title", text: "匹配的岗位（共 " + total + " 个，显示 " + hits.length + " 个）" }));
+    for (const hit of hits) {
+      const card = el("article", { className: "card vacancy", "data-testid": "vacancy-card" });
+      card.appendChild(el("h4", { className: "card-title", "data-testid": "vacancy-title", text: hit.title || "岗位" }));
+      card.appendChild(el("p", { className: "employer", text: hit.employer || "" }));
+      const facts = el("dl", { className: "facts" });
+      addFact(facts, "薪资", hit.salary || "面议");
+      addFact(facts, "地点", hit.place || hit.district || "");
+      if (typeof hit.distance_km === "number") {
+        let near = "约 " + hit.distance_km.toFixed(1) + " 公里";
+        if (typeof hit.walking_minutes === "number") near += "，步行约 " + hit.walking_minutes + " 分钟";
+        addFact(facts, "距离", near);
+      }
+      if (hit.employment_types && hit.employment_types.length) addFact(facts, "类型", hit.employment_types.join("、"));
+      if (hit.education) addFact(facts, "学历", hit.education);
+      if (hit.benefits && hit.benefits.length) addFact(facts, "福利", hit.benefits.join("、"));
+      addFact(facts, "投递方式", hit.how_to_apply || "");
+      card.appendChild(facts);
+      const url = J.safeUrl(hit.url);
+      if (url) {
+        card.appendChild(
+          el("a", { className: "button-link", href: url, target: "_blank", rel: "noopener noreferrer", text: "查看岗位详情" })
+        );
+      }
+      if (hit.source) card.appendChild(el("p", { className: "muted small", text: "来源：" + hit.source }));
+      box.appendChild(card);
+    }
+    return box;
+  }
+
+  function addFact(dl, label, value) {
+    if (value === null || value === undefined || value === "") return;
+    dl.appendChild(el("dt", { text: label }));
+    dl.appendChild(el("dd", { text: String(value) }));
+  }
+
+  // -- eligibility (政策计算器) -------------------------------------------------------------
+
+  const STATUS = {
+    eligible: ["可以享受", "ok"],
+    not_eligible: ["不符合", "no"],
+    ineligible: ["不符合", "no"],
+    need_more_facts: ["还需要信息", "ask"],
+    ended: ["政策已结束", "no"],
+    not_yet: ["尚未施行", "ask"],
+  };
+
+  function renderEligibility(result) {
+    const box = el("section", { className: "cards", "data-testid": "eligibility", "aria-label": "政策计算结果" });
+    if (result && Array.isArray(result.results)) {
+      box.appendChild(el("h3", { className: "cards-title", text: "政策计算器：可能适用的政策" }));
+      for (const one of result.results) box.appendChild(renderEligibilityResult(one, true));
+    } else if (result && result.status) {
+      box.appendChild(renderEligibilityResult(result, false));
+    }
+    return box;
+  }
+
+  function renderEligibilityResult(result, compact) {
+    const [label, tone] = STATUS[result.status] || [result.status || "未知", "ask"];
+    const card = el("article", {
+      className: "card eligibility",
+      "data-testid": "eligibility-result",
+      "data-status": result.status || "",
+    });
+    card.appendChild(
+      el(
+        "h4",
+        { className: "card-title" },
+        el("span", { text: result.title || result.policy_id || "政策" }),
+        " ",
+        el("span", { className: "badge badge-" + tone, "data-testid": "eligibility-status", text: label })
+      )
+    );
+    const outputs = result.outputs || [];
+    if (outputs.length) {
+      const list = el("ul", { className: "outputs" });
+      for (const output of outputs) {
+        const value = J.valueText(output.value) + (output.unit ? " " + output.unit : "");
+        const li = el("li", { "data-testid": "eligibility-output" }, el("strong", { text: (output.label || output.id) + "：" }), value);
+        const source = sourceText(output.source);
+        if (source) li.appendChild(el("span", { className: "source", text: "依据：" + source }));
+        for (const extra of output.parameter_sources || []) {
+          const more = sourceText(extra);
+          if (more) li.appendChild(el("span", { className: "source", text: "标准：" + more + (extra.note ? "（" + extra.note + "）" : "") }));
+        }
+        if (output.note) li.appendChild(el("span", { className: "note", text: output.note }));
+        list.appendChild(li);
+      }
+      card.appendChild(list);
+    }
+    const missing = result.missing || [];
+    if (missing.length && !compact) {
+      card.appendChild(el("p", { className: "small", text: "还需要了解：" + missing.map((m) => m.label || m.name).join("、") }));
+    }
+    if (result.apply && !compact && result.status === "eligible") {
+      const apply = el("dl", { className: "facts" });
+      addFact(apply, "办理地点", result.apply.where);
+      addFact(apply, "办理方式", result.apply.how);
+      if (result.apply.materials && result.apply.materials.length) addFact(apply, "所需材料", result.apply.materials.join("、"));
+      addFact(apply, "办理时限", result.apply.deadline);
+      card.appendChild(apply);
+    }
+    return card;
+  }
+
+  function sourceText(source) {
+    if (!source || !source.document) return "";
+    return "《" + source.document + "》" + (source.article || "");
+  }
+
+  // -- service points -----------------------------------------------------------------------
+
+  function renderServicePoints(result) {
+    const hits = Array.isArray(result) ? result : result && Array.isArray(result.hits) ? result.hits : [];
+    const box = el("section", { className: "cards", "data-testid": "service-points", "aria-label": "就业服务网点" });
+    if (!hits.length) return box;
+    box.appendChild(el("h3", { className: "cards-title", text: "就业服务网点" }));
+    for (const hit of hits) {
+      const point = hit.point || hit;
+      const card = el("article", { className: "card point", "data-testid": "service-point-card" });
+      card.appendChild(el("h4", { className: "card-title", text: point.name || "服务网点" }));
+      if (point.kind) card.appendChild(el("p", { className: "employer", text: point.kind }));
+      const facts = el("dl", { className: "facts" });
+      addFact(facts, "地址", point.address);
+      if (typeof hit.distance_km === "number") {
+        let near = "约 " + hit.distance_km.toFixed(1) + " 公里";
+        if (typeof hit.walking_minutes === "number") near += "，步行约 " + hit.walking_minutes + " 分钟";
+        addFact(facts, "距离", near);
+      }
+      addFact(facts, "办公时间", point.hours);
+      if (point.services && point.services.length) addFact(facts, "服务", point.services.join("、"));
+      card.appendChild(facts);
+      if (point.phone) {
+        const tel = String(point.phone).replace(/[^0-9+\-]/g, "");
+        card.appendChild(el("a", { className: "button-link", href: "tel:" + tel, text: "电话 " + point.phone }));
+      }
+      box.appendChild(card);
+    }
+    return box;
+  }
+
+  // -- quick replies ------------------------------------------------------------------------
+
+  function renderQuestions(questions) {
+    J.clear(nodes.chips);
+    const question = questions.find((q) => q.type === "bool" || (q.type === "enum" && q.values));
+    if (!question) return;
+    nodes.chips.appendChild(el("span", { className: "chips-label", text: question.label || question.question || "" }));
+    let options;
+    if (question.type === "bool") options = ["是", "否"];
+    else options = Object.values(question.values).slice(0, 12);
+    for (const option of options) {
+      nodes.chips.appendChild(
+        el("button", { type: "button", className: "chip", "data-testid": "quick-reply", text: option, onclick: () => send(option) })
+      );
+    }
+  }
+
+  // -- hand-off -----------------------------------------------------------------------------
+
+  function showHandoff(id) {
+    if (state.handoffId !== id) state.caseworkerJoined = false;
+    state.handoffId = id;
+    nodes.banner.textContent = state.caseworkerJoined
+      ? "人工客服已接入（工单 " + id + "），请直接在下方留言。"
+      : "已为您转接人工客服（工单 " + id + "），请稍候…";
+    nodes.banner.dataset.ticket = String(id);
+    nodes.banner.hidden = false;
+  }
+
+  function hideHandoff() {
+    state.handoffId = null;
+    state.caseworkerJoined = false;
+    nodes.banner.hidden = true;
+    nodes.banner.textContent = "";
+    delete nodes.banner.dataset.ticket;
+  }
+
+  function scrollToEnd() {
+    const last = nodes.messages.lastElementChild;
+    if (last) last.scrollIntoView({ block: "end" });
+  }
+
+  window.setInterval(() => {
+    if (state.sessionId && state.handoffId !== null && !state.busy && !document.hidden) queueSync();
+  }, POLL_HANDOFF_MS);
+
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && state.sessionId && !state.busy) queueSync();
+  });
+
+  if (state.sessionId) queueSync();
+})();

@@ -1,0 +1,421 @@
+"""The pages in a real browser (headless Chromium) against a real uvicorn server.
+
+A job seeker chats on ``/`` (sources, vacancy cards, eligibility results, hand-off), a
+caseworker takes the conversation over on ``/console``, a hotline agent reads suggestions
+on ``/agent``; the login page guards the staff pages. Every page must run without
+JavaScript errors.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.server.conftest import LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+INSTALL_HINT = "run `apt-get install chromium chromium-driver`"
+FIRST_ANSWER_S = 90.0  # the first turn may warm up the embedder and the indexes
+ANSWER_S = 45.0
+POLL_S = 20.0  # the pages poll every 2 s (chat) and 3 s (console)
+
+ZHENGZHOU = "410100"
+SOCIAL_INSURANCE_LAW = "《中华人民共和国社会保险法》"
+
+Browser = Any  # selenium.webdriver.Chrome, imported lazily so a missing selenium skips
+
+
+@pytest.fixture(scope="module")
+def chrome_available() -> None:
+    """Skips before the (module-scoped) server is built when no browser can run here."""
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+    if missing:
+        pytest.skip(f"chromium/chromedriver not installed ({', '.join(missing)}): {INSTALL_HINT}")
+    pytest.importorskip("selenium", reason="selenium is not installed in this environment")
+
+
+@pytest.fixture
+def open_browser(chrome_available: None) -> Iterator[Callable[[], Browser]]:
+    """Starts headless Chromium instances (each with its own profile, so its own cookies);
+    all are closed at the end of the test."""
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.chrome.service import Service
+
+    started: list[tuple[Browser, str]] = []
+
+    def start() -> Browser:
+        profile = tempfile.mkdtemp(prefix="jiuye-chrome-")
+        options = webdriver.ChromeOptions()
+        options.binary_location = str(CHROMIUM)
+        for argument in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=412,915",
+            "--lang=zh-CN",
+            f"--user-data-dir={profile}",
+        ):
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        try:
+            driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        except WebDriverException as exc:
+            shutil.rmtree(profile, ignore_errors=True)
+            reason = (exc.msg or str(exc) or type(exc).__name__).strip().splitlines()[0]
+            pytest.skip(f"chromium could not be started ({reason}): {INSTALL_HINT}")
+        driver.set_page_load_timeout(30)
+        started.append((driver, profile))
+        return driver
+
+    yield start
+    for driver, profile in started:
+        try:
+            driver.quit()
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser(open_browser: Callable[[], Browser]) -> Browser:
+    return open_browser()
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def wait(driver: Browser, timeout: float = ANSWER_S) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.1)
+
+
+def by_testid(testid: str) -> tuple[str, str]:
+    from selenium.webdriver.common.by import By
+
+    return (By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+
+
+def css(selector: str) -> tuple[str, str]:
+    from selenium.webdriver.common.by import By
+
+    return (By.CSS_SELECTOR, selector)
+
+
+def assert_no_js_errors(driver: Browser) -> None:
+    """No uncaught exception or console error on the page, and no server error (5xx).
+    Expected refusals (a 401 on a wrong token) are network entries and allowed."""
+    try:
+        entries = driver.get_log("browser")
+    except Exception:  # the log API is not offered by this driver: skip just this check
+        return
+    errors = [
+        entry["message"]
+        for entry in entries
+        if entry.get("level") == "SEVERE"
+        and (
+            entry.get("source") != "network"
+            or any(f"status of {code}" in entry.get("message", "") for code in range(500, 600))
+        )
+    ]
+    assert not errors, f"JavaScript errors on {driver.current_url}: {errors}"
+
+
+def open_chat(driver: Browser, server: LiveServer, region: str = ZHENGZHOU) -> None:
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select
+
+    driver.get(server.url + "/")
+    wait(driver, 10).until(ec.element_to_be_clickable(by_testid("send")))
+    Select(driver.find_element(*by_testid("region"))).select_by_value(region)
+
+
+def assistant_messages(driver: Browser) -> list[Any]:
+    return driver.find_elements(*css('#messages li[data-sender="assistant"]'))
+
+
+def ask(driver: Browser, text: str, timeout: float = ANSWER_S) -> Any:
+    """Sends a message through the page and returns the assistant's new message element."""
+    before = len(assistant_messages(driver))
+    box = driver.find_element(*by_testid("chat-input"))
+    box.clear()
+    box.send_keys(text)
+    driver.find_element(*by_testid("send")).click()
+    return settle(driver, before, timeout)
+
+
+def settle(driver: Browser, before: int, timeout: float = ANSWER_S) -> Any:
+    """Waits for the page to finish a turn: a new assistant message and send enabled."""
+
+    def answered(d: Browser) -> Any:
+        found = assistant_messages(d)
+        if len(found) > before and d.find_element(*by_testid("send")).is_enabled():
+            return found[-1]
+        return False
+
+    message = wait(driver, timeout).until(answered)
+    assert not driver.find_element(*by_testid("chat-error")).is_displayed(), driver.find_element(
+        *by_testid("chat-error")
+    ).text
+    return message
+
+
+def text_of(element: Any) -> str:
+    """All text of an element, including what a closed <details> hides."""
+    return str(element.get_attribute("textContent") or "")
+
+
+def log_in(driver: Browser, server: LiveServer, role: str, path: str) -> None:
+    """Opens a staff page, is sent to the login page, logs in and comes back."""
+    from selenium.webdriver.support import expected_conditions as ec
+
+    driver.get(server.url + path)
+    wait(driver, 10).until(ec.url_contains("/login"))
+    driver.find_element(*by_testid("login-token")).send_keys(server.tokens[role])
+    driver.find_element(*by_testid("login-submit")).click()
+    wait(driver, 10).until(lambda d: d.current_url.rstrip("/").endswith(path))
+    wait(driver, 10).until(lambda d: d.find_element(*by_testid("me")).text.strip() != "")
+
+
+# -- the web chat -----------------------------------------------------------------------------
+
+
+def test_policy_answer_shows_its_sources(
+    chrome_available: None, live_server: LiveServer, browser: Browser
+) -> None:
+    from selenium.webdriver.support import expected_conditions as ec
+
+    open_chat(browser, live_server)
+    message = ask(browser, "失业保险金怎么申请", timeout=FIRST_ANSWER_S)
+
+    assert SOCIAL_INSURANCE_LAW in message.find_element(*by_testid("message-text")).text
+    sources = message.find_elements(*by_testid("citation"))
+    assert sources, "the answer shows no sources"
+    naming = [d for d in sources if SOCIAL_INSURANCE_LAW in text_of(d)]
+    assert naming, f"no source names {SOCIAL_INSURANCE_LAW}: {[text_of(d)[:80] for d in sources]}"
+    source = naming[0]
+    quote = source.find_element(*by_testid("citation-quote"))
+    assert not quote.is_displayed()  # collapsed until opened
+
+    source.find_element(*by_testid("citation-summary")).click()
+    wait(browser, 5).until(ec.visibility_of(quote))
+    assert source.get_attribute("open") is not None
+    assert quote.text.strip()
+    validity = source.find_element(*by_testid("citation-validity")).text
+    assert validity.startswith("有效期：")
+    assert "现行有效" in validity or "至" in validity
+    assert "郑州市" in text_of(source) or "全国" in text_of(source)
+
+    # A marker in the text opens its source.
+    marker = message.find_element(*css("button.marker-link"))
+    number = marker.text.strip("[]")
+    marker.click()
+    target = message.find_element(*css(f'details[data-marker="{number}"]'))
+    wait(browser, 5).until(lambda _: target.get_attribute("open") is not None)
+    assert_no_js_errors(browser)
+
+
+def test_vacancy_cards_and_an_eligibility_result(
+    chrome_available: None, live_server: LiveServer, browser: Browser
+) -> None:
+    open_chat(browser, live_server)
+
+    message = ask(browser, "郑州有焊工岗位吗", timeout=FIRST_ANSWER_S)
+    cards = message.find_elements(*by_testid("vacancy-card"))
+    assert cards, "no vacancy cards"
+    first = cards[0]
+    assert "焊工" in first.find_element(*by_testid("vacancy-title")).text
+    assert "元" in first.text or "面议" in first.text  # the salary
+    for link in first.find_elements(*css("a[href]")):
+        assert link.get_attribute("href").startswith(("http://", "https://"))
+
+    message = ask(browser, "我35岁，失业保险交了3年，非本人意愿离职，能领失业金吗")
+    results = message.find_elements(*by_testid("eligibility-result"))
+    assert results, "no eligibility result"
+    status = results[0].find_element(*by_testid("eligibility-status")).text
+    assert status in {"可以享受", "不符合", "还需要信息"}
+    assert "失业保险金" in results[0].text
+    assert message.find_element(*by_testid("message-text")).text.strip()  # the explanation
+    assert_no_js_errors(browser)
+
+
+# -- hand-off to a caseworker -----------------------------------------------------------------
+
+
+def test_handoff_to_a_caseworker_and_back(
+    chrome_available: None, live_server: LiveServer, open_browser: Callable[[], Browser]
+) -> None:
+    from selenium.webdriver.support import expected_conditions as ec
+
+    seeker = open_browser()
+    caseworker = open_browser()
+
+    open_chat(seeker, live_server)
+    before = len(assistant_messages(seeker))
+    seeker.find_element(*by_testid("handoff")).click()
+    settle(seeker, before, FIRST_ANSWER_S)
+    banner = seeker.find_element(*by_testid("handoff-banner"))
+    wait(seeker, 10).until(ec.visibility_of(banner))
+    assert "已为您转接人工客服（工单" in banner.text
+    ticket_id = banner.get_attribute("data-ticket")
+    assert ticket_id and ticket_id.isdigit()
+
+    log_in(caseworker, live_server, "caseworker", "/console")
+    assert "王老师" in caseworker.find_element(*by_testid("me")).text
+    ticket = wait(caseworker, POLL_S).until(
+        ec.element_to_be_clickable(css(f'button[data-ticket-id="{ticket_id}"]'))
+    )
+    assert "用户要求转人工" in ticket.text
+    assert "等待" in ticket.text
+    ticket.click()
+    wait(caseworker, 10).until(ec.visibility_of_element_located(by_testid("detail")))
+    assert caseworker.find_element(*by_testid("detail-summary")).text.strip()
+    assert caseworker.find_elements(*by_testid("transcript-message"))
+
+    caseworker.find_element(*by_testid("claim")).click()
+    wait(caseworker, 10).until(
+        ec.text_to_be_present_in_element(by_testid("detail-status"), "已认领（王老师）")
+    )
+    caseworker.find_element(*by_testid("reply-text")).send_keys("您好，我是王老师")
+    caseworker.find_element(*by_testid("reply-send")).click()
+    wait(caseworker, 10).until(
+        ec.text_to_be_present_in_element(by_testid("detail-notice"), "已发送")
+    )
+
+    reply = wait(seeker, POLL_S).until(
+        ec.visibility_of_element_located(css('#messages li[data-sender="caseworker"]'))
+    )
+    assert "您好，我是王老师" in reply.text
+    assert "人工客服" in reply.find_element(*by_testid("message-sender")).text
+    shown = [m.text for m in seeker.find_elements(*css('#messages li[data-sender="caseworker"]'))]
+    assert len(shown) == 1, f"the caseworker's reply is shown {len(shown)} times"
+
+    caseworker.find_element(*by_testid("close")).click()
+    wait(caseworker, 10).until(
+        ec.text_to_be_present_in_element(by_testid("detail-status"), "已结束")
+    )
+
+    closing = wait(seeker, POLL_S).until(
+        ec.visibility_of_element_located(css('#messages li[data-sender="system"]'))
+    )
+    assert "人工服务已结束" in closing.text
+    wait(seeker, 10).until(ec.invisibility_of_element_located(by_testid("handoff-banner")))
+    wait(caseworker, POLL_S).until(
+        ec.invisibility_of_element_located(css(f'button[data-ticket-id="{ticket_id}"]'))
+    )
+    assert_no_js_errors(seeker)
+    assert_no_js_errors(caseworker)
+
+
+# -- agent assist -----------------------------------------------------------------------------
+
+
+def test_agent_assist_suggests_and_records_feedback(
+    chrome_available: None, live_server: LiveServer, browser: Browser
+) -> None:
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select
+
+    log_in(browser, live_server, "agent", "/agent")
+    assert "李坐席" in browser.find_element(*by_testid("me")).text
+    assert browser.find_element(*by_testid("call-id")).text.strip()
+    Select(browser.find_element(*by_testid("region"))).select_by_value(ZHENGZHOU)
+    Select(browser.find_element(*by_testid("speaker"))).select_by_value("caller")
+    browser.find_element(*by_testid("utterance-text")).send_keys(
+        "我上个月被公司辞退了，失业保险金怎么领？"
+    )
+    browser.find_element(*by_testid("add-utterance")).click()
+    assert len(browser.find_elements(*by_testid("utterance"))) == 1
+
+    suggestion = wait(browser, FIRST_ANSWER_S).until(
+        ec.visibility_of_element_located(by_testid("suggestion"))
+    )
+    assert suggestion.find_elements(*by_testid("citation")), "the suggestion has no source"
+    assert browser.find_element(*by_testid("summary")).text.strip() not in ("", "—")
+
+    helpful = suggestion.find_element(*by_testid("helpful"))
+    helpful.click()
+    wait(browser, 10).until(lambda _: helpful.get_attribute("aria-pressed") == "true")
+
+    stats = httpx.get(
+        live_server.url + "/v1/admin/stats",
+        headers={"Authorization": f"Bearer {live_server.tokens['admin']}"},
+        timeout=10,
+    )
+    assert stats.status_code == 200, stats.text
+    feedback = stats.json()["feedback"]
+    assert feedback["helpful"] >= 1
+    assert feedback["displayed"] >= 1
+
+    # A pasted transcript becomes utterances, one per speaker line.
+    browser.find_element(*by_testid("new-call")).click()
+    assert not browser.find_elements(*by_testid("utterance"))
+    browser.find_element(*by_testid("mode-paste")).click()
+    browser.find_element(*by_testid("paste-text")).send_keys(
+        "来电人：你好，我想问失业金的事\n坐席：您好，请讲\ncaller: 我交了三年失业保险"
+    )
+    browser.find_element(*by_testid("paste-add")).click()
+    speakers = [
+        u.get_attribute("data-speaker") for u in browser.find_elements(*by_testid("utterance"))
+    ]
+    assert speakers == ["caller", "agent", "caller"]
+    wait(browser, ANSWER_S).until(ec.visibility_of_element_located(by_testid("suggestion")))
+    assert_no_js_errors(browser)
+
+
+# -- login ------------------------------------------------------------------------------------
+
+
+def test_console_requires_login(
+    chrome_available: None, live_server: LiveServer, browser: Browser
+) -> None:
+    from selenium.webdriver.support import expected_conditions as ec
+
+    browser.get(live_server.url + "/console")
+    wait(browser, 10).until(ec.url_contains("/login"))
+    assert "next=" in browser.current_url and "console" in browser.current_url
+    assert browser.find_element(*by_testid("login-token")).get_attribute("type") == "password"
+
+    browser.find_element(*by_testid("login-token")).send_keys("not-a-token")
+    browser.find_element(*by_testid("login-submit")).click()
+    error = wait(browser, 10).until(ec.visibility_of_element_located(by_testid("login-error")))
+    assert error.text.strip()
+    assert "/login" in browser.current_url
+
+    token = browser.find_element(*by_testid("login-token"))
+    token.clear()
+    token.send_keys(live_server.tokens["caseworker"])
+    browser.find_element(*by_testid("login-submit")).click()
+    wait(browser, 10).until(lambda d: d.current_url.rstrip("/").endswith("/console"))
+    wait(browser, 10).until(ec.text_to_be_present_in_element(by_testid("me"), "王老师"))
+
+    browser.find_element(*by_testid("logout")).click()
+    wait(browser, 10).until(ec.url_contains("/login"))
+    browser.get(live_server.url + "/console")
+    wait(browser, 10).until(ec.url_contains("/login"))
+    assert_no_js_errors(browser)
+
+
+def test_login_only_follows_local_next(
+    chrome_available: None, live_server: LiveServer, browser: Browser
+) -> None:
+    browser.get(live_server.url + "/login")
+    safe = browser.execute_script(
+        "return ['/agent', '/console?x=1', '//evil.example', '/\\\\evil.example',"
+        " 'https://evil.example', 'javascript:alert(1)', ''].map(Jiuye.safeNext)"
+    )
+    assert safe == ["/agent", "/console?x=1", None, None, None, None, None]
+    assert_no_js_errors(browser)
