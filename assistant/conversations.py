@@ -274,21 +274,29 @@ class ConversationStore:
         return [message for message, _ in self.payloads(session_id, limit=limit)]
 
     def payloads(
-        self, session_id: str, *, limit: int | None = None
+        self, session_id: str, *, limit: int | None = None, since: int = 0
     ) -> list[tuple[Message, dict[str, Any] | None]]:
-        """The messages of ``session_id`` with their payloads, oldest first."""
+        """The messages of ``session_id`` with their payloads, oldest first: with
+        ``limit``, the last ones; with ``since``, those from that position on (0 is the
+        first message, so a page that has shown N messages asks for ``since=N``)."""
         if limit is not None and limit < 0:
             raise ValueError("条数（limit）不能为负数")
-        query = (
-            sa.select(ConversationMessageRow)
-            .where(ConversationMessageRow.session_id == session_id)
-            .order_by(ConversationMessageRow.id.desc())
+        if since < 0:
+            raise ValueError("起始位置（since）不能为负数")
+        if since and limit is not None:
+            raise ValueError("limit 和 since 不能同时使用")
+        query = sa.select(ConversationMessageRow).where(
+            ConversationMessageRow.session_id == session_id
         )
-        if limit is not None:
-            query = query.limit(limit)
+        if limit is None:
+            query = query.order_by(ConversationMessageRow.id).offset(since)
+        else:
+            query = query.order_by(ConversationMessageRow.id.desc()).limit(limit)
         with self.database.session() as session:
             rows = list(session.scalars(query))
-        return [(row.to_message(), row.payload) for row in reversed(rows)]
+        if limit is not None:
+            rows.reverse()
+        return [(row.to_message(), row.payload) for row in rows]
 
     # writing -------------------------------------------------------------------------
 

@@ -145,6 +145,11 @@ def test_messages_are_kept_in_order_with_their_payloads(database: Database) -> N
     payloads = store.payloads(state.session_id)
     assert [p for _, p in payloads] == [None, citations, None, {"tool_calls": []}, {"n": 1}]
     assert [p for _, p in store.payloads(state.session_id, limit=1)] == [{"n": 1}]
+    later = store.payloads(state.session_id, since=3)
+    assert [p for _, p in later] == [{"tool_calls": []}, {"n": 1}]
+    assert store.payloads(state.session_id, since=5) == []
+    with pytest.raises(ValueError, match="since"):
+        store.payloads(state.session_id, since=-1)
     with pytest.raises(ValueError, match="limit"):
         store.transcript(state.session_id, limit=-1)
 

@@ -162,8 +162,9 @@ def session_transcript(
             created_at=message.created_at,
             citations=(payload or {}).get("citations") or [],
         )
-        for index, (message, payload) in enumerate(svc.assistant.conversations.payloads(session_id))
-        if index >= since
+        for index, (message, payload) in enumerate(
+            svc.assistant.conversations.payloads(session_id, since=since), start=since
+        )
     ]
     return SessionView(
         session_id=session_id,
