@@ -25,7 +25,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import composer
 from assistant.brains.offline import FOLLOW_UP_CHARS
@@ -33,7 +33,7 @@ from assistant.conversations import ConversationState
 from assistant.guardrails.injection import injection_markers
 from assistant.guardrails.pii import mask_pii
 from assistant.guardrails.sensitive import SensitiveTopic, detect_sensitive
-from assistant.models import Turn
+from assistant.models import MessageText, RegionCode, Turn
 from assistant.nlu import NLU
 from assistant.tools import Toolbox, ToolContext
 from knowledge.chinese import normalize
@@ -76,14 +76,7 @@ class Utterance(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     speaker: Literal["caller", "agent"]
-    text: str = Field(min_length=1, max_length=2000)
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("话语内容不能为空")
-        return value
+    text: MessageText = Field(min_length=1, max_length=2000)
 
 
 class AssistRequest(BaseModel):
@@ -93,13 +86,10 @@ class AssistRequest(BaseModel):
 
     call_id: str = Field(min_length=1, max_length=200)
     utterances: list[Utterance] = Field(min_length=1, max_length=200)
-    region: str | None = Field(default=None, description="GB/T 2260 code; the default when unset")
+    region: RegionCode | None = Field(
+        default=None, description="GB/T 2260 code; the default when unset"
+    )
     on_date: date | None = Field(default=None, description="the day of the call (tests, eval)")
-
-    @field_validator("region")
-    @classmethod
-    def _valid_region(cls, value: str | None) -> str | None:
-        return None if value is None else validate_region(value)
 
 
 class Suggestion(BaseModel):

@@ -7,9 +7,9 @@ server, WeChat, Rasa, evaluation): whatever brain answered, the reply has the sa
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from connectors.geo import GeoPoint
 from knowledge.policies.models import Citation
@@ -28,6 +28,8 @@ __all__ = [
     "HandoffTicket",
     "Intent",
     "Message",
+    "MessageText",
+    "RegionCode",
     "Reply",
     "Role",
     "Sender",
@@ -69,6 +71,18 @@ TicketStatus = Literal["open", "claimed", "closed"]
 Sender = Literal["user", "assistant", "caseworker", "system"]
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("消息内容不能为空")
+    return value
+
+
+#: What a person said: not blank (length bounds are set where it is used).
+MessageText = Annotated[str, AfterValidator(_not_blank)]
+#: A GB/T 2260 region code, checked against the known regions.
+RegionCode = Annotated[str, AfterValidator(validate_region)]
+
+
 class Turn(BaseModel):
     """One message from a person, with who and where they are."""
 
@@ -77,22 +91,12 @@ class Turn(BaseModel):
     channel: Channel = "api"
     user_id: str = Field(min_length=1, max_length=200)
     role: Role = "job_seeker"
-    region: str | None = Field(default=None, description="GB/T 2260 code; the default when unset")
+    region: RegionCode | None = Field(
+        default=None, description="GB/T 2260 code; the default when unset"
+    )
     location: GeoPoint | None = Field(default=None, description="WGS-84, for nearby searches")
-    text: str = Field(min_length=1, max_length=4000)
+    text: MessageText = Field(min_length=1, max_length=4000)
     on_date: date | None = Field(default=None, description="the day of the question (tests, eval)")
-
-    @field_validator("region")
-    @classmethod
-    def _valid_region(cls, value: str | None) -> str | None:
-        return None if value is None else validate_region(value)
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("消息内容不能为空")
-        return value
 
     @property
     def session_id(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -12,6 +13,8 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from assistant.conversations import ConversationStore
+from assistant.handoff import HandoffQueue
 from assistant.runtime import build_database, build_vacancy_sync, configured_feeds
 from assistant.settings import Settings
 from connectors.database import Database
@@ -140,3 +143,20 @@ def sample_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: MemoEmbe
     load_sample_points(ServicePointStore(database))
     database.dispose()
     return data_dir
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (at the moment of asking)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def conversations(database: Database) -> ConversationStore:
+    return ConversationStore(database)
+
+
+@pytest.fixture
+def queue(database: Database, conversations: ConversationStore) -> HandoffQueue:
+    return HandoffQueue(database, conversations)

@@ -29,16 +29,6 @@ from tests.assistant.racing import race
 T = TypeVar("T")
 
 
-@pytest.fixture
-def conversations(database: Database) -> ConversationStore:
-    return ConversationStore(database)
-
-
-@pytest.fixture
-def queue(database: Database, conversations: ConversationStore) -> HandoffQueue:
-    return HandoffQueue(database, conversations)
-
-
 def _state(
     conversations: ConversationStore, user_id: str = "u1", *, messages: int = 2
 ) -> ConversationState:

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +23,7 @@ from assistant.models import HandoffTicket, Turn
 from connectors.database import Database
 from connectors.errors import DatabaseUnavailableError
 from connectors.handoff_sinks import HandoffWebhook
+from tests.conftest import free_port
 
 
 @dataclass
@@ -88,16 +88,6 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(5)
-
-
-@pytest.fixture
-def conversations(database: Database) -> ConversationStore:
-    return ConversationStore(database)
-
-
-@pytest.fixture
-def queue(database: Database, conversations: ConversationStore) -> HandoffQueue:
-    return HandoffQueue(database, conversations)
 
 
 @pytest.fixture
@@ -167,13 +157,6 @@ def _passes_until(webhook: HandoffWebhook, condition: Callable[[], bool]) -> int
 
     _eventually(step)
     return delivered
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_the_request_carries_the_ticket_and_a_verifiable_signature(
@@ -335,7 +318,7 @@ def test_a_receiver_that_is_down_gets_the_ticket_when_it_comes_back(
     receivers: Callable[..., Receiver],
     webhooks: Callable[..., HandoffWebhook],
 ) -> None:
-    port = _free_port()  # nobody listens: connections are refused
+    port = free_port()  # nobody listens: connections are refused
     webhook = webhooks(f"http://127.0.0.1:{port}/hooks/handoff")
     ticket = _open(conversations, queue)
     assert webhook.deliver_pending() == 0

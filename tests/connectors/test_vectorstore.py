@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -16,19 +15,13 @@ import pytest
 from connectors.errors import VectorStoreError
 from connectors.vectorstore import VectorStore
 from knowledge.policies.knowledge_base import KnowledgeBase
-from tests.conftest import FIXTURES, MemoEmbedder
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.conftest import FIXTURES, MemoEmbedder, free_port
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     chroma = Path(sys.executable).with_name("chroma")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             str(chroma),
@@ -107,7 +100,7 @@ def test_errors_are_translated(tmp_path: Path) -> None:
     with pytest.raises(VectorStoreError, match="名称不合法"):
         VectorStore("bad name!", path=tmp_path / "chroma")
     with pytest.raises(VectorStoreError, match="无法打开向量库"):
-        VectorStore("test", url=f"http://127.0.0.1:{_free_port()}")
+        VectorStore("test", url=f"http://127.0.0.1:{free_port()}")
 
 
 def test_knowledge_base_on_a_chroma_server(

@@ -323,17 +323,8 @@
     return item;
   }
 
-  const STATUS = {
-    eligible: ["可以享受", "ok"],
-    not_eligible: ["不符合", "no"],
-    ineligible: ["不符合", "no"],
-    need_more_facts: ["还需要信息", "ask"],
-    ended: ["政策已结束", "no"],
-    not_yet: ["尚未施行", "ask"],
-  };
-
   function renderCheck(check) {
-    const [label, tone] = STATUS[check.status] || [check.status || "未知", "ask"];
+    const [label, tone] = J.eligibilityStatus(check.status);
     const item = el("li", { className: "card", "data-testid": "check", "data-status": check.status || "" });
     item.appendChild(
       el(

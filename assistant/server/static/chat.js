@@ -393,15 +393,6 @@
 
   // -- eligibility (政策计算器) -------------------------------------------------------------
 
-  const STATUS = {
-    eligible: ["可以享受", "ok"],
-    not_eligible: ["不符合", "no"],
-    ineligible: ["不符合", "no"],
-    need_more_facts: ["还需要信息", "ask"],
-    ended: ["政策已结束", "no"],
-    not_yet: ["尚未施行", "ask"],
-  };
-
   function renderEligibility(result) {
     const box = el("section", { className: "cards", "data-testid": "eligibility", "aria-label": "政策计算结果" });
     if (result && Array.isArray(result.results)) {
@@ -414,7 +405,7 @@
   }
 
   function renderEligibilityResult(result, compact) {
-    const [label, tone] = STATUS[result.status] || [result.status || "未知", "ask"];
+    const [label, tone] = J.eligibilityStatus(result.status);
     const card = el("article", {
       className: "card eligibility",
       "data-testid": "eligibility-result",

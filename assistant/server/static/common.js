@@ -231,6 +231,19 @@
     return pad(date.getHours()) + ":" + pad(date.getMinutes());
   }
 
+  // The rule engine's statuses (knowledge/rules/models.py EligibilityStatus): label, tone.
+  const ELIGIBILITY_STATUS = {
+    eligible: ["可以享受", "ok"],
+    not_eligible: ["不符合", "no"],
+    need_more_facts: ["还需要信息", "ask"],
+    ended: ["政策已结束", "no"],
+    not_yet: ["尚未施行", "ask"],
+  };
+
+  function eligibilityStatus(status) {
+    return ELIGIBILITY_STATUS[status] || [status || "未知", "ask"];
+  }
+
   function valueText(value) {
     if (value === true) return "是";
     if (value === false) return "否";
@@ -382,6 +395,7 @@
     waitingText,
     timeText,
     valueText,
+    eligibilityStatus,
     newId,
     copyText,
     showMessage,
