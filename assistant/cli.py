@@ -38,10 +38,12 @@ def _register_subcommands() -> None:
     from assistant.points_cli import points_app
     from assistant.server.cli import serve, token_app
     from assistant.vacancies_cli import vacancies_app
+    from connectors.rasa.cli import rasa_actions
 
     app.command()(chat)
     app.command()(ask)
     app.command()(serve)
+    app.command(name="rasa-actions")(rasa_actions)
 
     app.add_typer(vacancies_app, name="vacancies")
     app.add_typer(token_app, name="token")

@@ -53,7 +53,7 @@ _STATE_JSON_FIELDS = (
     "open_ticket",
 )
 
-_SENDER = TypeAdapter(Sender)
+_SENDER: TypeAdapter[Sender] = TypeAdapter(Sender)
 
 
 def to_aware_utc(moment: datetime) -> datetime:

@@ -104,6 +104,42 @@ class Settings(BaseSettings):
         default=None, description="signs webhook bodies: X-Jiuye-Signature: sha256=<hmac>"
     )
 
+    # WeChat Official Account (/wechat/mp) and WeCom app (/wechat/work)
+    wechat_token: str | None = Field(default=None, description="Official Account callback Token")
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = Field(
+        default=None, description="for the customer-service message API"
+    )
+    wechat_aes_key: str | None = Field(
+        default=None, description="EncodingAESKey (43 characters): compatible and safe mode"
+    )
+    wecom_token: str | None = Field(default=None, description="WeCom app callback Token")
+    wecom_corp_id: str | None = None
+    wecom_secret: str | None = None
+    wecom_aes_key: str | None = Field(default=None, description="WeCom EncodingAESKey")
+    wecom_agent_id: int | None = Field(default=None, description="WeCom app AgentId")
+    wechat_api_base: str = Field(
+        default="https://api.weixin.qq.com", description="Official Account API base URL"
+    )
+    wecom_api_base: str = Field(
+        default="https://qyapi.weixin.qq.com", description="WeCom API base URL"
+    )
+    wechat_reply_budget: float = Field(
+        default=4.0, gt=0, lt=5, description="seconds a passive reply may take (WeChat: 5 s)"
+    )
+    wechat_replay_window: float = Field(
+        default=300.0, gt=0, description="seconds a callback's timestamp may be off"
+    )
+    wechat_max_body_bytes: int = Field(default=64_000, gt=0, description="largest callback body")
+
+    @property
+    def wechat_configured(self) -> bool:
+        return bool(self.wechat_token and self.wechat_app_id)
+
+    @property
+    def wecom_configured(self) -> bool:
+        return bool(self.wecom_token and self.wecom_corp_id and self.wecom_aes_key)
+
     @property
     def llm_configured(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)

@@ -46,7 +46,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -56,8 +55,8 @@ import httpx
 import sqlalchemy as sa
 
 from assistant.handoff import HandoffTicketRow
-from assistant.models import HandoffTicket
 from connectors.database.engine import Database
+from connectors.outbox import OutboxWorker
 
 __all__ = ["HandoffWebhook"]
 
@@ -89,12 +88,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class HandoffWebhook:
+class HandoffWebhook(OutboxWorker):
     """Posts each newly opened hand-off ticket to ``url`` until it is accepted.
 
     ``console_url`` is an optional template such as ``https://jiuye.example/tickets/{id}``.
-    ``transport`` replaces httpx's network transport (tests only).
+    ``transport`` replaces httpx's network transport (tests only). :meth:`notify` is the
+    queue's ``on_open`` listener: it only wakes the worker (the ticket is read back from the
+    database, so nothing can be lost); without :meth:`start`, nothing is posted until
+    :meth:`deliver_pending` runs.
     """
+
+    name = "handoff-webhook"
 
     def __init__(
         self,
@@ -113,38 +117,25 @@ class HandoffWebhook:
             raise ValueError(f"转人工通知地址必须是 http(s) 网址：{url}")
         if max_attempts < 1:
             raise ValueError("最大尝试次数至少为 1")
-        if timeout <= 0 or backoff <= 0 or poll_interval <= 0:
-            raise ValueError("超时、退避基数和轮询间隔必须大于 0")
+        if timeout <= 0 or backoff <= 0:
+            raise ValueError("超时和退避基数必须大于 0")
         if console_url is not None:
             try:
                 console_url.format(id=0)
             except (KeyError, IndexError, ValueError) as exc:
                 raise ValueError(f"工作台地址模板只能含有 {{id}}：{console_url}") from exc
+        super().__init__(poll_interval=poll_interval, log=log)
         self.database = database
         self.url = url
         self.secret = secret
         self.console_url = console_url
         self.max_attempts = max_attempts
         self.backoff = backoff
-        self.poll_interval = poll_interval
         self._client = httpx.Client(
             timeout=timeout, transport=transport, headers={"User-Agent": USER_AGENT}
         )
-        self._due: dict[int, float] = {}  # ticket id -> monotonic time of its next attempt
-        self._pass_lock = threading.Lock()  # one delivery pass at a time per process
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # the listener and the outbox pass ----------------------------------------------------
-
-    def notify(self, ticket: HandoffTicket) -> None:
-        """The queue's ``on_open`` listener: wakes the worker; never blocks, never raises.
-
-        The ticket itself is read back from the database, so nothing here can be lost.
-        Without :meth:`start`, nothing is posted until :meth:`deliver_pending` runs.
-        """
-        self._wake.set()
 
     def deliver_pending(self) -> int:
         """Posts every undelivered ticket that is due; returns how many were accepted.
@@ -159,7 +150,7 @@ class HandoffWebhook:
                 del self._due[ticket_id]
             delivered = 0
             for row in rows:
-                if self._stop.is_set() and threading.current_thread() is self._thread:
+                if self.stopping:
                     break  # stop() ends the worker between tickets, not after the backlog
                 due = self._due.get(row.id)
                 if due is not None and due > time.monotonic():
@@ -172,41 +163,6 @@ class HandoffWebhook:
         """Stops the worker and releases the HTTP connections."""
         self.stop()
         self._client.close()
-
-    # the worker thread -------------------------------------------------------------------
-
-    def start(self) -> None:
-        """Runs :meth:`deliver_pending` in a daemon thread: at once, when woken, when a
-        retry is due, and every ``poll_interval`` seconds."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="handoff-webhook", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float | None = 10.0) -> None:
-        """Ends the worker after its current request; undelivered tickets stay pending."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()  # before the pass, so a ticket opened during it wakes us again
-            try:
-                self.deliver_pending()
-            except Exception:  # the worker outlives a database outage or a bug in one pass
-                log.exception("hand-off webhook pass failed; the next pass retries")
-            self._wake.wait(self._seconds_to_next_pass())
-
-    def _seconds_to_next_pass(self) -> float:
-        with self._pass_lock:
-            due = min(self._due.values(), default=None)
-        if due is None:
-            return self.poll_interval
-        return min(self.poll_interval, max(0.0, due - time.monotonic()))
 
     # one ticket --------------------------------------------------------------------------
 

@@ -1,0 +1,125 @@
+"""The searching actions: policies (cited), vacancies and service points.
+
+Each action calls one tool through ``Toolbox.call`` and words the result with the same
+composer functions as the offline brain, so a Rasa user reads the answers a web or WeChat
+user would, and gets the structured result in a ``json_message`` for richer channels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from assistant import composer
+from connectors.rasa.base import JiuyeAction, latest_text
+from connectors.rasa.context import parse_location
+from knowledge.policies.models import Citation
+from knowledge.regions import level_of, region_from_text, region_name
+
+__all__ = ["SearchPoliciesAction", "SearchVacanciesAction", "ServicePointsAction"]
+
+
+class SearchPoliciesAction(JiuyeAction):
+    """Answers the latest message from the policy documents in force, with citations."""
+
+    action_name = "action_search_policies"
+
+    def act(self, dispatcher: Any, tracker: Any, domain: Mapping[str, Any]) -> list[Any]:
+        query = latest_text(tracker)
+        if not query:
+            dispatcher.utter_message(text="请告诉我您想了解哪方面的政策。")
+            return []
+        context = self.parts.context(tracker)
+        search, support = self.parts.toolbox.search_answering(query, context)
+        if not search.ok:
+            dispatcher.utter_message(text=str(search.call.error))
+            return []
+        citations: list[Citation] = search.value or []
+        markers = context.cite(citations)
+        answered = bool(citations) and support[0] >= composer.LOW_SUPPORT
+        if answered:
+            text = composer.policy_answer(query, citations, markers, context.role)
+        else:
+            text = composer.unsure_answer(citations, markers)
+        cited = [
+            {"marker": marker, **citation.model_dump(mode="json")}
+            for marker, citation in zip(markers, citations, strict=True)
+        ]
+        dispatcher.utter_message(
+            text=text,
+            json_message={"answered": answered, "citations": cited, "offer_handoff": not answered},
+        )
+        return []
+
+
+class SearchVacanciesAction(JiuyeAction):
+    """Lists open vacancies: slots/entities ``job_title`` and ``district``, else the
+    filters the NLU reads in the latest message."""
+
+    action_name = "action_search_vacancies"
+
+    def act(self, dispatcher: Any, tracker: Any, domain: Mapping[str, Any]) -> list[Any]:
+        arguments = self._arguments(tracker)
+        context = self.parts.context(tracker)
+        if arguments.get("near_me") and context.location is None:
+            arguments.pop("near_me")
+        search = self.parts.toolbox.call("search_vacancies", arguments, context)
+        if not search.ok:
+            dispatcher.utter_message(text=str(search.call.error))
+            return []
+        dispatcher.utter_message(
+            text=composer.vacancies_answer(search.value, arguments.get("query")),
+            json_message={"query": search.call.arguments, "vacancies": search.call.result},
+        )
+        return []
+
+    def _arguments(self, tracker: Any) -> dict[str, Any]:
+        title = _slot_or_entity(tracker, "job_title")
+        district = _slot_or_entity(tracker, "district")
+        if title or district:
+            return {
+                key: value for key, value in (("query", title), ("district", district)) if value
+            }
+        text = latest_text(tracker)
+        if not text:
+            return {}
+        region = region_from_text(text)
+        named = region_name(region) if region and level_of(region) == "county" else None
+        query = self.parts.vacancy_reader.read(text, district=named)
+        arguments = query.model_dump(exclude_none=True, exclude_defaults=True)
+        keywords = arguments.pop("keywords", None)
+        if keywords:
+            arguments["query"] = keywords
+        return arguments
+
+
+class ServicePointsAction(JiuyeAction):
+    """Lists public employment service points near slot ``location``, else in the region."""
+
+    action_name = "action_find_service_points"
+
+    def act(self, dispatcher: Any, tracker: Any, domain: Mapping[str, Any]) -> list[Any]:
+        raw = tracker.get_slot("location")
+        if raw not in (None, ""):
+            try:
+                parse_location(raw)
+            except ValueError as exc:
+                dispatcher.utter_message(text=str(exc))
+                return []
+        context = self.parts.context(tracker)
+        search = self.parts.toolbox.call("find_service_points", {}, context)
+        if not search.ok:
+            dispatcher.utter_message(text=str(search.call.error))
+            return []
+        dispatcher.utter_message(
+            text=composer.service_points_answer(search.value),
+            json_message={"service_points": search.call.result},
+        )
+        return []
+
+
+def _slot_or_entity(tracker: Any, name: str) -> str | None:
+    value = tracker.get_slot(name) or next(tracker.get_latest_entity_values(name), None)
+    if value is None:
+        return None
+    return str(value).strip() or None
