@@ -307,6 +307,18 @@ class HandoffQueue:
             )
         return message
 
+    def add_note(self, ticket_id: int, text: str) -> Message:
+        """Append a system note to the ticket's transcript (e.g. a reply WeChat could not
+        deliver yet), for the caseworker to read."""
+        with self.database.session() as session:
+            row = session.get(HandoffTicketRow, ticket_id)
+            if row is None:
+                raise TicketNotFoundError(ticket_id)
+            (message,) = self.conversations.append_in(
+                session, row.session_id, [("system", text, {"ticket": ticket_id})]
+            )
+        return message
+
     def close(self, ticket_id: int, caseworker: str, *, note: str | None = None) -> HandoffTicket:
         """Close the ticket and hand the conversation back to the assistant.
 

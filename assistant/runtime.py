@@ -14,8 +14,11 @@ from connectors.vectorstore import VectorStore
 from knowledge.policies.knowledge_base import KnowledgeBase, collection_name
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from assistant.engine import Assistant
-    from assistant.models import BrainName
+    from assistant.models import BrainName, Reply, Turn
+    from connectors.wechat import WeChatChannel
 
 __all__ = [
     "build_assistant",
@@ -23,6 +26,7 @@ __all__ = [
     "build_embedder",
     "build_knowledge_base",
     "build_vacancy_sync",
+    "build_wechat_channel",
     "configured_feeds",
 ]
 
@@ -113,3 +117,70 @@ def configured_feeds(settings: Settings) -> list[FeedSpec]:
     from connectors.vacancies.samples import SAMPLE_FEED
 
     return [FeedSpec(str(SAMPLE_FEED), source=DEFAULT_SOURCE, region="410100")]
+
+
+def build_wechat_channel(
+    settings: Settings, database: Database, respond: Callable[[Turn], Reply]
+) -> WeChatChannel | None:
+    """The Official Account and WeCom app that are configured, or None for neither.
+
+    An account without its secret still answers passively; replies that miss the 5-second
+    budget then cannot be sent (they are recorded as failed, with the reason).
+    """
+    from connectors.wechat import (
+        CustomerServiceDelivery,
+        MessageCrypto,
+        WeChatAccount,
+        WeChatAPI,
+        WeChatChannel,
+        WeChatChannelName,
+        WeChatStore,
+    )
+
+    accounts: dict[WeChatChannelName, WeChatAccount] = {}
+    apis: dict[str, WeChatAPI] = {}
+    if settings.wechat_configured:
+        assert settings.wechat_token and settings.wechat_app_id
+        crypto = None
+        if settings.wechat_aes_key:
+            crypto = MessageCrypto(
+                settings.wechat_token, settings.wechat_aes_key, settings.wechat_app_id
+            )
+        accounts["wechat"] = WeChatAccount(
+            "wechat", settings.wechat_token, settings.wechat_app_id, crypto
+        )
+        if settings.wechat_app_secret:
+            apis["wechat"] = WeChatAPI(
+                "mp",
+                base_url=settings.wechat_api_base,
+                app_id=settings.wechat_app_id,
+                secret=settings.wechat_app_secret,
+            )
+    if settings.wecom_configured:
+        assert settings.wecom_token and settings.wecom_corp_id and settings.wecom_aes_key
+        accounts["wecom"] = WeChatAccount(
+            "wecom",
+            settings.wecom_token,
+            settings.wecom_corp_id,
+            MessageCrypto(settings.wecom_token, settings.wecom_aes_key, settings.wecom_corp_id),
+        )
+        if settings.wecom_secret and settings.wecom_agent_id is not None:
+            apis["wecom"] = WeChatAPI(
+                "work",
+                base_url=settings.wecom_api_base,
+                app_id=settings.wecom_corp_id,
+                secret=settings.wecom_secret,
+                agent_id=settings.wecom_agent_id,
+            )
+    if not accounts:
+        return None
+    store = WeChatStore(database)
+    return WeChatChannel(
+        accounts,
+        store=store,
+        delivery=CustomerServiceDelivery(store, apis),
+        respond=respond,
+        reply_budget=settings.wechat_reply_budget,
+        replay_window=settings.wechat_replay_window,
+        max_body_bytes=settings.wechat_max_body_bytes,
+    )

@@ -19,7 +19,7 @@ from assistant.server.abuse import BodySizeLimit, RateLimits
 from assistant.server.auth import TokenBook
 from assistant.server.errors import install_error_handlers
 from assistant.server.observability import Metrics, RequestContextMiddleware
-from assistant.server.routes import admin, assist, chat, handoffs, health, pages
+from assistant.server.routes import admin, assist, chat, handoffs, health, pages, wechat
 from assistant.server.services import Services, build_services
 from assistant.settings import Settings
 
@@ -33,6 +33,7 @@ _DESCRIPTION = """就业（Jiuye）公共就业服务助手的 HTTP 接口。
 - 坐席辅助：`POST /v1/assist`、`POST /v1/assist/feedback`（需坐席令牌）
 - 转人工：`/v1/handoffs`（需人工服务专员令牌）
 - 管理：`/v1/admin/*`（需管理员令牌）
+- 微信：`/wechat/mp`（公众号）、`/wechat/work`（企业微信）回调，按微信签名校验
 
 令牌以 `Authorization: Bearer <令牌>` 发送；页面登录后使用会话 Cookie。
 错误统一为 `{"error": {"code", "message", "request_id"}}`。
@@ -67,7 +68,14 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         app.state.services = services
 
     install_error_handlers(app)
-    for router in (chat.router, assist.router, handoffs.router, admin.router, health.router):
+    for router in (
+        chat.router,
+        assist.router,
+        handoffs.router,
+        admin.router,
+        health.router,
+        wechat.router,
+    ):
         app.include_router(router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

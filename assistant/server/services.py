@@ -13,6 +13,7 @@ from assistant.server.observability import Metrics
 from assistant.settings import Settings
 from connectors.handoff_sinks import HandoffWebhook
 from connectors.vacancies.scheduler import PeriodicSync
+from connectors.wechat import WeChatChannel
 from knowledge.policies.knowledge_base import KnowledgeBase
 
 __all__ = ["Services", "build_services"]
@@ -23,7 +24,7 @@ log = logging.getLogger("jiuye.turns")
 @dataclass
 class Services:
     """What the routes use; ``start``/``stop`` run the background work (vacancy sync,
-    hand-off webhook) for the app's lifetime."""
+    hand-off webhook, WeChat customer-service delivery) for the app's lifetime."""
 
     settings: Settings
     knowledge: KnowledgeBase
@@ -32,6 +33,7 @@ class Services:
     feedback: FeedbackStore
     vacancy_sync: PeriodicSync
     webhook: HandoffWebhook | None = None
+    wechat: WeChatChannel | None = None
     metrics: Metrics = field(default_factory=Metrics)
 
     def __post_init__(self) -> None:
@@ -75,11 +77,15 @@ class Services:
         self.vacancy_sync.start()
         if self.webhook is not None:
             self.webhook.start()
+        if self.wechat is not None:
+            self.wechat.start()
 
     def stop(self) -> None:
         self.vacancy_sync.stop()
         if self.webhook is not None:
             self.webhook.close()
+        if self.wechat is not None:
+            self.wechat.stop()
 
 
 def build_services(settings: Settings, knowledge: KnowledgeBase | None = None) -> Services:
@@ -89,6 +95,7 @@ def build_services(settings: Settings, knowledge: KnowledgeBase | None = None) -
         build_assistant,
         build_knowledge_base,
         build_vacancy_sync,
+        build_wechat_channel,
         configured_feeds,
     )
 
@@ -111,7 +118,7 @@ def build_services(settings: Settings, knowledge: KnowledgeBase | None = None) -
                 else None
             ),
         )
-    return Services(
+    services = Services(
         settings=settings,
         knowledge=knowledge,
         assistant=assistant,
@@ -122,3 +129,5 @@ def build_services(settings: Settings, knowledge: KnowledgeBase | None = None) -
         vacancy_sync=sync,
         webhook=webhook,
     )
+    services.wechat = build_wechat_channel(settings, knowledge.database, services.respond)
+    return services

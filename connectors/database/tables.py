@@ -8,6 +8,7 @@ import assistant.handoff as _handoff  # noqa: F401  (handoff_tickets)
 import connectors.embeddings.cache as _embedding_cache  # noqa: F401  (embedding_cache)
 import connectors.service_points.store as _service_points  # noqa: F401  (service_points)
 import connectors.vacancies.store as _vacancies  # noqa: F401  (vacancies, vacancy_feeds, revision)
+import connectors.wechat.store as _wechat  # noqa: F401  (wechat_inbound, wechat_outbox)
 import knowledge.policies.store as _policies  # noqa: F401  (policy_documents, policy_chunks)
 from connectors.database.engine import Base
 

@@ -29,6 +29,11 @@ PUBLIC_ROUTES = {
     ("HEAD", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),
+    # WeChat's servers: every request carries the account's signature instead of a token
+    ("GET", "/wechat/mp"),
+    ("POST", "/wechat/mp"),
+    ("GET", "/wechat/work"),
+    ("POST", "/wechat/work"),
 }
 #: Pages answer a missing login with a redirect to the login page instead of 401.
 PAGES = {"/agent", "/console"}

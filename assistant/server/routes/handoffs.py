@@ -2,7 +2,8 @@
 
 The caseworker is the logged-in token holder, never a name from the request body. A reply
 is stored in the conversation's transcript, which is how it reaches a web user (the page
-polls the transcript); channels that push messages (WeChat) deliver it from there.
+polls the transcript); on WeChat and WeCom it also goes out through the customer-service
+message API, and when the user's 48-hour window has closed the transcript says so.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.models import HandoffTicket, Message, TicketStatus
+from assistant.prompts import reply as fixed_reply
 from assistant.server.auth import Principal, require
 from assistant.server.deps import services
 from assistant.server.services import Services
@@ -71,8 +73,11 @@ class CloseBody(BaseModel):
 
 class ReplyOutcome(BaseModel):
     message: Message
-    delivered: bool = Field(description="the user can see it now (web, API) or it was pushed")
+    delivered: bool = Field(
+        description="the user can see it now (web, API) or it is on its way (WeChat, WeCom)"
+    )
     channel: str
+    note: str | None = Field(default=None, description="why it was not delivered")
 
 
 def _waiting(ticket: HandoffTicket) -> int:
@@ -128,11 +133,16 @@ async def reply(
     queue = svc.assistant.handoffs
     message = await run_in_threadpool(queue.reply, ticket_id, who.name or "", body.text)
     ticket = await run_in_threadpool(queue.get, ticket_id)
-    return ReplyOutcome(
-        message=message,
-        delivered=ticket.channel in _TRANSCRIPT_CHANNELS,
-        channel=ticket.channel,
-    )
+    delivered, note = ticket.channel in _TRANSCRIPT_CHANNELS, None
+    wechat = svc.wechat
+    if wechat is not None and wechat.can_send(ticket.channel):
+        delivered = await run_in_threadpool(
+            wechat.send_caseworker_reply, ticket.channel, ticket.user_id, body.text
+        )
+        if not delivered:
+            note = fixed_reply("wechat_window_closed")
+            await run_in_threadpool(queue.add_note, ticket_id, note)
+    return ReplyOutcome(message=message, delivered=delivered, channel=ticket.channel, note=note)
 
 
 @router.post("/{ticket_id}/close", response_model=TicketView, summary="结束人工服务")
