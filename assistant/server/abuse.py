@@ -34,6 +34,11 @@ class RateLimits:
             raise ValueError(f"限流设置格式不正确（应如 30/minute）：{exc}") from exc
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
+    def allow_user(self, user: str) -> bool:
+        """Counts one turn of ``user`` against the per-user limit (for callers such as
+        WeChat, whose requests all come from WeChat's servers); False when exceeded."""
+        return bool(self._limiter.hit(self.per_user, "user", user))
+
     def check(self, request: Request, user: str | None = None) -> None:
         """Counts the request; raises a 429 :class:`ApiError` when a limit is exceeded."""
         address = request.client.host if request.client else "unknown"

@@ -140,8 +140,18 @@ class WeChatChannel:
 
     # messages (POST) --------------------------------------------------------------------
 
-    async def handle(self, account: WeChatAccount, query: Mapping[str, str], body: bytes) -> str:
-        """The response body for one callback: reply XML, or ``success``."""
+    async def handle(
+        self,
+        account: WeChatAccount,
+        query: Mapping[str, str],
+        body: bytes,
+        *,
+        allow: Callable[[str], bool] | None = None,
+    ) -> str:
+        """The response body for one callback: reply XML, or ``success``.
+
+        ``allow(session_id)`` is the per-user rate limit: when it says no, the user is
+        asked to slow down and no turn runs."""
         if len(body) > self.max_body_bytes:
             raise BodyTooLargeError(f"微信消息过大（上限 {self.max_body_bytes // 1000} KB）")
         timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
@@ -159,7 +169,7 @@ class WeChatChannel:
             account.crypto.verify(query.get("msg_signature"), timestamp, nonce, cipher)
             fields = parse_xml(account.crypto.decrypt(cipher))
         message = InboundMessage.from_fields(fields)
-        text = await self._answer(account, message)
+        text = await self._answer(account, message, allow)
         if text is None:
             return SUCCESS
         xml = text_reply_xml(
@@ -174,7 +184,12 @@ class WeChatChannel:
             )
         return xml
 
-    async def _answer(self, account: WeChatAccount, message: InboundMessage) -> str | None:
+    async def _answer(
+        self,
+        account: WeChatAccount,
+        message: InboundMessage,
+        allow: Callable[[str], bool] | None = None,
+    ) -> str | None:
         """The passive reply's text, or None for ``success``."""
         channel = account.channel
         delivery = await asyncio.to_thread(
@@ -190,6 +205,12 @@ class WeChatChannel:
         if await asyncio.to_thread(self.store.release_held, channel, message.from_user):
             self.delivery.notify()  # held messages may go now that the user wrote
         utterance, fixed = self._understand(message)
+        if (
+            utterance is not None
+            and allow is not None
+            and not allow(f"{channel}:{message.from_user}")
+        ):
+            utterance, fixed = None, fixed_reply("wechat_slow_down")
         if fixed is not None or utterance is None:
             await asyncio.to_thread(
                 self.store.settle, channel, message.dedupe_key, "answered", fixed

@@ -21,6 +21,8 @@ __all__ = ["CustomerServiceDelivery"]
 
 log = logging.getLogger("jiuye.wechat")
 
+_PURGE_INTERVAL = 3600.0  # seconds between purges of old deliveries
+
 
 class CustomerServiceDelivery(OutboxWorker):
     """Delivers ``wechat_outbox`` with the API of each channel (``wechat``, ``wecom``)."""
@@ -43,10 +45,17 @@ class CustomerServiceDelivery(OutboxWorker):
         self.apis = dict(apis)
         self.max_attempts = max_attempts
         self.backoff = backoff
+        self._next_purge = 0.0  # monotonic time of the next purge of old deliveries
 
     def deliver_pending(self) -> int:
-        """Sends what is due; returns how many messages WeChat accepted."""
+        """Sends what is due; returns how many messages WeChat accepted. About once an
+        hour it also forgets deliveries older than a week (see ``WeChatStore.purge``)."""
         with self._pass_lock:
+            if time.monotonic() >= self._next_purge:
+                self._next_purge = time.monotonic() + _PURGE_INTERVAL
+                removed = self.store.purge()
+                if removed:
+                    log.info("wechat: forgot %s deliveries older than a week", removed)
             messages = self.store.pending()
             for stale in set(self._due) - {m.id for m in messages}:
                 del self._due[stale]

@@ -314,3 +314,18 @@ def test_three_deliveries_of_a_slow_answer_give_one_pushed_answer(
         f"{slow_wechat_server}/v1/sessions/wechat:{OPENID}", headers=bearer("caseworker")
     ).json()
     assert [m["sender"] for m in transcript["messages"]] == ["user", "assistant"]
+
+
+def test_a_user_over_the_turn_limit_is_asked_to_slow_down(
+    make_client: AppFactory, fake_wechat: FakeWeChatAPI
+) -> None:
+    client = make_client(**_wechat_settings(fake_wechat), rate_limit_user="2/minute")
+    answers = [
+        parse_xml(_post(client, _text("失业保险金怎么申请", 9500 + i)).content)["Content"]
+        for i in range(3)
+    ]
+    assert all("来源：" in a for a in answers[:2])
+    assert answers[2] == fixed_reply("wechat_slow_down")
+    other = parse_xml(_post(client, _text("失业保险金怎么申请", 9600, "oOther")).content)
+    assert "来源：" in other["Content"]  # another user is not limited
+    assert 'jiuye_rate_limited_total{limit="user"} 1.0' in client.get("/metrics").text

@@ -3,9 +3,11 @@
 Public routes: WeChat's servers call them, and every request proves itself with the
 account's signature (and, in safe mode, the message's ``msg_signature``). GET verifies the
 URL when it is configured in the WeChat admin console; POST carries messages and gets the
-passive reply XML or ``success``. Refusals are the service's JSON errors: a wrong
-signature or an old timestamp 403, a malformed or encrypted-wrong body 400, an oversized
-body 413, an account that is not configured 404.
+passive reply XML or ``success``. The per-user turn limit applies (a user over it is asked
+to slow down); the per-address limit does not, as every request comes from WeChat.
+Refusals are the service's JSON errors: a wrong signature or an old timestamp 403, a
+malformed or encrypted-wrong body 400, an oversized body 413, an account that is not
+configured 404.
 """
 
 from __future__ import annotations
@@ -59,6 +61,13 @@ def _account(svc: Services, channel: str) -> tuple[WeChatChannel, WeChatAccount]
     return svc.wechat, account
 
 
+def _allow(request: Request, svc: Services, user: str) -> bool:
+    allowed: bool = request.app.state.limits.allow_user(user)
+    if not allowed:
+        svc.metrics.rate_limited.labels("user").inc()
+    return allowed
+
+
 def _routes(channel: str) -> None:
     path = _PATHS[channel]
 
@@ -80,7 +89,12 @@ def _routes(channel: str) -> None:
             if len(body) > wechat.max_body_bytes:
                 raise _refusal(BodyTooLargeError("微信消息过大"))
         try:
-            answer = await wechat.handle(account, dict(request.query_params), bytes(body))
+            answer = await wechat.handle(
+                account,
+                dict(request.query_params),
+                bytes(body),
+                allow=lambda user: _allow(request, svc, user),
+            )
         except WeChatError as exc:
             raise _refusal(exc) from exc
         media = "text/plain" if answer == "success" else "application/xml"

@@ -461,3 +461,24 @@ def test_an_expired_token_is_fetched_again_once(
     sends = fake_wechat.sends()
     assert all(s.path == "/cgi-bin/message/send" for s in sends)
     assert sends[-1].body is not None and sends[-1].body["agentid"] == 1000002
+
+
+def test_deliveries_older_than_a_week_are_forgotten_by_the_worker(
+    make_channel: Make, database: Database
+) -> None:
+    brain = Brain()
+    channel = make_channel(brain)
+    account = channel.accounts["wechat"]
+    _run(channel.handle(account, _query(), _xml("text", Content="旧消息", msg_id="8001")))
+    _run(channel.handle(account, _query(), _xml("text", Content="新消息", msg_id="8002")))
+    with database.session() as session:
+        session.execute(
+            sa.update(WeChatInboundRow)
+            .where(WeChatInboundRow.message_key == "8001")
+            .values(received_at=datetime.now(UTC) - timedelta(days=8))
+        )
+    channel.delivery._next_purge = 0.0  # the hourly purge is due
+    channel.delivery.deliver_pending()
+    with database.session() as session:
+        kept = session.scalars(sa.select(WeChatInboundRow.message_key)).all()
+    assert kept == ["8002"]
