@@ -46,6 +46,7 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/vacancies.py
 	$(BIN)/python bench/turns.py
+	$(BIN)/python bench/wechat.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
