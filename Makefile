@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench eval clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/vacancies.py
 	$(BIN)/python bench/turns.py
 	$(BIN)/python bench/wechat.py
+
+# The shipped conversation suites (eval/suites/), reports in build/eval/.
+eval: $(STAMP_TEST)
+	$(BIN)/jiuye eval eval/suites/ --json build/eval/report.json --junit build/eval/junit.xml \
+	  --html build/eval/report.html
 
 clean:
 	rm -rf $(VENV) build *.egg-info

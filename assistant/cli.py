@@ -39,11 +39,13 @@ def _register_subcommands() -> None:
     from assistant.server.cli import serve, token_app
     from assistant.vacancies_cli import vacancies_app
     from connectors.rasa.cli import rasa_actions
+    from eval.cli import eval_command
 
     app.command()(chat)
     app.command()(ask)
     app.command()(serve)
     app.command(name="rasa-actions")(rasa_actions)
+    app.command(name="eval")(eval_command)
 
     app.add_typer(vacancies_app, name="vacancies")
     app.add_typer(token_app, name="token")

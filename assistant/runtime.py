@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from assistant.engine import Assistant
     from assistant.models import BrainName, Reply, Turn
     from connectors.wechat import WeChatChannel
+    from knowledge.rules.engine import EligibilityEngine
 
 __all__ = [
     "build_assistant",
@@ -58,9 +59,10 @@ def build_assistant(
     knowledge: KnowledgeBase | None = None,
     *,
     brain: BrainName | None = None,
+    rules: EligibilityEngine | None = None,
 ) -> Assistant:
     """The assistant over the configured stores; the LLM brain when one is configured (or
-    asked for with ``brain="llm"``)."""
+    asked for with ``brain="llm"``); the shipped eligibility rules unless ``rules``."""
     from assistant.brains.offline import OfflineBrain
     from assistant.conversations import ConversationStore
     from assistant.engine import Assistant
@@ -75,7 +77,7 @@ def build_assistant(
     database = knowledge.database
     conversations = ConversationStore(database)
     handoffs = HandoffQueue(database, conversations)
-    rules = EligibilityEngine()
+    rules = rules or EligibilityEngine()
     toolbox = Toolbox(
         knowledge,
         rules,

@@ -1,0 +1,1 @@
+"""Conversation test suites for evaluators: loader, runner, metrics, reports (``jiuye eval``)."""
