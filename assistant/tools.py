@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistant.conversations import ConversationState
 from assistant.handoff import HandoffError, HandoffQueue
@@ -84,6 +84,12 @@ class SearchVacanciesArgs(_Args):
     near_me: bool = Field(default=False, description="nearest first, from the user's location")
     radius_km: float | None = Field(default=None, gt=0, le=100)
     limit: int = Field(default=5, ge=1, le=20)
+
+    @field_validator("education", mode="before")
+    @classmethod
+    def _education(cls, value: Any) -> Any:
+        """A level's name (MIDDLE_SCHOOL, what the NLU gives) or words (初中, 本科)."""
+        return Education.parse(value) if isinstance(value, str) else value
 
 
 class FindServicePointsArgs(_Args):

@@ -142,7 +142,9 @@ class VacancySearch:
 
     def refresh(self, *, force: bool = False) -> None:
         """Rebuilds the index when the store changed (checked at most every few seconds)."""
-        if not force and time.monotonic() - self._checked < self.recheck_seconds:
+        # A first search waits for the index another thread is building (never sees none).
+        recent = time.monotonic() - self._checked < self.recheck_seconds
+        if not force and recent and self._snapshot is not None:
             return
         with self._lock:
             revision = self.store.revision()

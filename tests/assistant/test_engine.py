@@ -154,6 +154,20 @@ def test_two_failed_answers_in_a_row_hand_off(assistant: Assistant) -> None:
     assert second.handoff.reason == "repeated_failure"
 
 
+def test_the_seekers_education_filters_vacancies(assistant: Assistant) -> None:
+    """Found by `jiuye eval`: the education the NLU read (a level's name) was refused by
+    the tool's schema and the error text reached the user."""
+    reply = say(assistant, "我初中毕业，有什么保安的工作")
+    (call,) = reply.tool_calls
+    assert call.error is None, call.error
+    assert call.arguments["education"] == 1  # Education.MIDDLE_SCHOOL
+    assert "参数不正确" not in reply.text
+    assert call.result["hits"]
+    assert {hit["education"] for hit in call.result["hits"]} <= {"不限", "初中", "初中及以上"}, [
+        hit["education"] for hit in call.result["hits"]
+    ]
+
+
 def test_vacancy_search_with_filters(assistant: Assistant) -> None:
     reply = say(assistant, "金水区有没有厨师的工作，月薪6000以上的")
     assert reply.intent == "vacancy_search"

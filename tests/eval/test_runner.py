@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from assistant.models import Reply
+from assistant.models import Reply, Turn
 from eval.expectations import Observation, check_turn
 from eval.spec import EXPECTATION_KINDS, Expectations
 from knowledge.policies.models import Citation
@@ -285,7 +286,7 @@ def test_a_crash_in_the_assistant_is_a_failed_turn_with_the_error(
 
     original = Assistant.respond
 
-    def respond(self: Assistant, turn, **kwargs):  # type: ignore[no-untyped-def]
+    def respond(self: Assistant, turn: Turn, **kwargs: Any) -> Reply:
         if "爆炸" in turn.text:
             raise RuntimeError("boom")
         return original(self, turn, **kwargs)
