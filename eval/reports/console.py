@@ -57,6 +57,7 @@ class Scope:
     flaky: int
     metrics: Metrics
     error: str | None = None  # the suite could not be set up
+    short: str = ""  # the suite file's stem, where space is short
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class FailingCase:
 
 
 def format_rate(value: float | None) -> str:
-    return MISSING if value is None else f"{value:.1%}"
+    return MISSING if value is None else f"{value:.0%}" if value in (0, 1) else f"{value:.1%}"
 
 
 def format_ms(value: float | None) -> str:
@@ -99,6 +100,7 @@ def scopes(report: RunReport) -> list[Scope]:
             flaky=sum(c.flaky for c in s.cases),
             metrics=s.metrics,
             error=s.error,
+            short=suite_stem(s),
         )
         for s in report.suites
     ]
@@ -122,45 +124,59 @@ def failing_cases(report: RunReport) -> Iterator[FailingCase]:
                 yield FailingCase(suite, case, turns)
 
 
+#: With more suites than this, suites become rows (a column each would not fit).
+WIDE = 3
+
+_FIGURES: list[tuple[str, str, Callable[[Scope], str | Text]]] = [
+    ("用例通过", "通过", lambda r: Text(
+        f"{r.passed}/{r.cases}", style="green" if r.cases and r.passed == r.cases else "red"
+    )),
+    ("不稳定", "不稳", lambda r: str(r.flaky)),
+    ("工具调用准确率", "工具", lambda r: format_rate(r.metrics.tool_call_accuracy)),
+    ("转人工精确率", "转人工P", lambda r: format_rate(r.metrics.handoff_precision)),
+    ("转人工召回率", "转人工R", lambda r: format_rate(r.metrics.handoff_recall)),
+    ("引用准确率", "引用", lambda r: format_rate(r.metrics.citation_accuracy)),
+    ("拒答准确率", "拒答", lambda r: format_rate(r.metrics.refusal_accuracy)),
+    ("延迟 p50", "p50", lambda r: format_ms(r.metrics.latency_p50_ms)),
+    ("延迟 p95", "p95", lambda r: format_ms(r.metrics.latency_p95_ms)),
+    ("跳过的检查", "跳过", lambda r: Text(
+        str(r.metrics.skipped_checks), style="yellow" if r.metrics.skipped_checks else ""
+    )),
+]  # fmt: skip
+
+
+def _cell(row: Scope, figure: Callable[[Scope], str | Text]) -> str | Text:
+    return Text("套件准备失败", style="bold red") if row.error is not None else figure(row)
+
+
 def _summary_table(rows: list[Scope]) -> Table:
-    """A column per suite and one for the run, a row per figure (fits a narrow terminal)."""
+    """Few suites: a column per suite and one for the run, a row per figure. Many: a row
+    per suite. Either way it fits a terminal."""
     table = Table(title="汇总")
+    if len(rows) - 1 > WIDE:
+        table.add_column("套件文件")
+        for _, label, _ in _FIGURES:
+            table.add_column(label, justify="right")
+        for row in rows:
+            name = Text(row.short or row.name, style="bold" if row.name == OVERALL else "")
+            table.add_row(name, *(_cell(row, figure) for _, _, figure in _FIGURES))
+        table.caption = "P/R：精确率/召回率；各列含义见 README"
+        return table
     table.add_column("指标")
     for row in rows:
         table.add_column(
             Text(row.name, style="bold" if row.name == OVERALL else ""), justify="right"
         )
-
-    def cells(figure: Callable[[Scope], str | Text]) -> list[str | Text]:
-        return [
-            Text("套件准备失败", style="bold red") if r.error is not None else figure(r)
-            for r in rows
-        ]
-
-    figures: list[tuple[str, Callable[[Scope], str | Text]]] = [
-        ("用例通过", lambda r: Text(
-            f"{r.passed}/{r.cases}", style="green" if r.cases and r.passed == r.cases else "red"
-        )),
-        ("不稳定", lambda r: str(r.flaky)),
-        ("工具调用准确率", lambda r: format_rate(r.metrics.tool_call_accuracy)),
-        ("转人工精确率", lambda r: format_rate(r.metrics.handoff_precision)),
-        ("转人工召回率", lambda r: format_rate(r.metrics.handoff_recall)),
-        ("引用准确率", lambda r: format_rate(r.metrics.citation_accuracy)),
-        ("拒答准确率", lambda r: format_rate(r.metrics.refusal_accuracy)),
-        ("延迟 p50", lambda r: format_ms(r.metrics.latency_p50_ms)),
-        ("延迟 p95", lambda r: format_ms(r.metrics.latency_p95_ms)),
-        ("跳过的检查", lambda r: Text(
-            str(r.metrics.skipped_checks), style="yellow" if r.metrics.skipped_checks else ""
-        )),
-    ]  # fmt: skip
-    for label, figure in figures:
-        table.add_row(label, *cells(figure))
+    for label, _, figure in _FIGURES:
+        table.add_row(label, *(_cell(row, figure) for row in rows))
     return table
 
 
 def _kinds_table(rows: list[Scope], kinds: list[str]) -> Table:
     table = Table(title="各类期望的通过率（通过/检查）")
     table.add_column("期望")
+    if len(rows) - 1 > WIDE:  # per suite it would not fit: the run as a whole
+        rows = rows[-1:]
     for row in rows:
         table.add_column(Text(row.name), justify="right")
     for kind in kinds:
