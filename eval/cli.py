@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.settings import get_settings
-from assistant.terminal import console, errors, fail
+from assistant.terminal import console, errors, fail, progress_bar
 from eval.errors import EvalError
 
 __all__ = ["eval_command"]
@@ -26,8 +25,9 @@ def eval_command(
     json_out: Annotated[Path | None, typer.Option("--json", help="写出 JSON 报告")] = None,
     junit: Annotated[Path | None, typer.Option(help="写出 JUnit XML 报告（供 CI 使用）")] = None,
     html: Annotated[Path | None, typer.Option(help="写出单文件 HTML 报告")] = None,
-    compare: Annotated[
-        Path | None, typer.Option(help="与上一次的 --json 报告比较：列出退步和修复的用例")
+    previous_json: Annotated[
+        Path | None,
+        typer.Option("--compare", help="与上一次的 --json 报告比较：列出退步和修复的用例"),
     ] = None,
     brain: Annotated[BrainChoice, typer.Option(help="offline 或 llm（使用配置的大模型）")] = (
         BrainChoice.offline
@@ -45,9 +45,7 @@ def eval_command(
     """运行对话测试套件：全部通过时退出码为 0，有失败为 1，套件写错为 2。"""
     from eval.loader import load_suites
     from eval.reports import (
-        compare as compare_reports,
-    )
-    from eval.reports import (
+        compare,
         load_report,
         print_comparison,
         print_summary,
@@ -63,7 +61,7 @@ def eval_command(
         )
     try:
         suites = load_suites(paths)
-        previous = load_report(compare) if compare is not None else None
+        previous = load_report(previous_json) if previous_json is not None else None
     except EvalError as exc:
         raise fail(str(exc), 2) from exc
     options = RunOptions(
@@ -74,25 +72,20 @@ def eval_command(
         cache_dir=cache_dir,
         settings=settings,
     )
-    bar = Progress(
-        TextColumn("[bold]用例"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=errors,
-        disable=quiet,
-    )
-    task = bar.add_task("", total=None)
-    with bar:
-        report = run_suites(
-            suites,
-            options,
-            on_case=lambda done, total, suite, case: bar.update(
-                task, completed=done, total=total, description=f"{suite} / {case}"[:60]
-            ),
-            on_setup=lambda suite, what: bar.update(task, description=f"{suite}：{what}"[:60]),
-        )
+    with progress_bar("用例", enabled=not quiet) as update:
+        # Setup reports carry no counts: they show beside the last count of cases done.
+        done = [0, 0]
+
+        def on_case(count: int, total: int, suite: str, case: str) -> None:
+            done[:] = [count, total]
+            if update:
+                update(count, total, f"{suite} / {case}")
+
+        def on_setup(suite: str, what: str) -> None:
+            if update:
+                update(done[0], done[1], f"{suite}：{what}")
+
+        report = run_suites(suites, options, on_case=on_case, on_setup=on_setup)
     print_summary(report, console)
     for path, write in ((json_out, None), (junit, write_junit), (html, write_html)):
         if path is None:
@@ -104,5 +97,5 @@ def eval_command(
             write(report, path)
         errors.print(f"报告已写入 {path}")
     if previous is not None:
-        print_comparison(compare_reports(previous, report), console)
+        print_comparison(compare(previous, report), console)
     raise typer.Exit(0 if report.ok else 1)

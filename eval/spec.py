@@ -16,6 +16,7 @@ from assistant.models import HANDOFF_REASONS, Role
 from assistant.tools import TOOL_NAMES
 from connectors.geo import GeoPoint
 from knowledge.regions import is_valid_region, region_name
+from knowledge.rules.models import EligibilityStatus
 
 __all__ = [
     "EXPECTATION_KINDS",
@@ -111,7 +112,7 @@ class EligibilityExpectation(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     policy: str
-    result: Literal["eligible", "not_eligible", "need_more_facts", "ended", "not_yet"]
+    result: EligibilityStatus
 
     @property
     def fields(self) -> dict[str, Any]:

@@ -21,7 +21,12 @@ from importlib import metadata
 from pathlib import Path
 
 from assistant.nlu import NLU
-from assistant.runtime import build_database, build_embedder, build_vacancy_sync
+from assistant.runtime import (
+    build_database,
+    build_embedder,
+    build_vacancy_sync,
+    configured_feeds,
+)
 from assistant.settings import Settings
 from connectors.database import Database
 from connectors.embeddings import Embedder
@@ -173,12 +178,8 @@ def _build(suite: LoadedSuite, data_dir: Path, embedder: Embedder, progress: Pro
 def _load_vacancies(suite: LoadedSuite, settings: Settings, database: Database) -> None:
     setup = suite.spec.setup
     syncer = build_vacancy_sync(settings, database)
-    specs = []
-    if setup.use_samples:
-        from connectors.vacancies.demo import DEFAULT_SOURCE
-        from connectors.vacancies.samples import SAMPLE_FEED
-
-        specs.append(FeedSpec(str(SAMPLE_FEED), source=DEFAULT_SOURCE, region="410100"))
+    # Workspace settings name no feed list, so the configured feed is the shipped sample.
+    specs = configured_feeds(settings) if setup.use_samples else []
     if setup.vacancies:
         region = suite.spec.defaults.region
         specs.append(FeedSpec(str(suite.resolve(setup.vacancies)), source="eval", region=region))
