@@ -2,7 +2,8 @@
 
 The server starts one in the background; ``jiuye vacancies watch`` runs one in the
 foreground. A feed or database failure is logged and retried at the next round; it never
-stops the loop.
+stops the loop. One round runs at a time: a sync asked for by an administrator waits for
+the background round, since two syncs of a feed would both add its new vacancies.
 """
 
 from __future__ import annotations
@@ -38,11 +39,16 @@ class PeriodicSync:
         self.interval_seconds = interval_seconds
         self.on_report = on_report
         self.rounds = 0
+        self._round = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> list[SyncReport]:
         """Syncs every feed once; failures are in the reports (or logged), never raised."""
+        with self._round:
+            return self._run_round()
+
+    def _run_round(self) -> list[SyncReport]:
         reports: list[SyncReport] = []
         for spec in self.feeds:
             try:
@@ -54,6 +60,8 @@ class PeriodicSync:
                 log.warning("%s", report.summary)
             else:
                 log.info("%s", report.summary)
+            for note in report.notes:  # e.g. why nothing was removed
+                log.warning("%s：%s", report.source, note)
             reports.append(report)
             if self.on_report is not None:
                 self.on_report(report)

@@ -2,7 +2,8 @@
 
 - upsert by (source, identifier); an unchanged record costs one hash comparison;
 - a *full* feed's missing vacancies are removed — except those whose record was malformed
-  this time, and never all of them because a feed came back empty or broken;
+  this time, and never all of them because a feed came back empty or broken, and none when
+  the feed's last record is cut off (a file truncated upstream or in transit);
 - a record that cannot be parsed is reported with its position and reason and skipped;
 - a feed that cannot be fetched or read changes nothing;
 - vacancies expire at ``validThrough`` (or ``default_validity_days`` after ``datePosted``);
@@ -183,6 +184,11 @@ class VacancySync:
             if missing and not parsed:
                 report.notes.append(
                     f"订阅源没有任何有效记录，为防误删，保留已有的 {len(known)} 条岗位"
+                )
+            elif missing and raw[-1].error:
+                kept = len(missing)
+                report.notes.append(
+                    f"订阅源最后一条记录不完整（可能被截断），本次不下架，保留 {kept} 条岗位"
                 )
             else:
                 gone |= missing - protected

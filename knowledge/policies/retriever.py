@@ -2,11 +2,13 @@
 
 Filters come first (region hierarchy, validity on the day asked, audience), so a
 superseded version or another province's rule can never outrank a valid one. A query
-that names an article ("失业保险条例第十七条") returns that article first.
+that names an article ("失业保险条例第十七条") returns that article first. When the vector
+store or the embedder fails, search goes on with BM25 alone and says so in the log.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from connectors.embeddings.providers import Embedder
+from connectors.errors import EmbeddingError, VectorStoreError
 from connectors.vectorstore import VectorStore
 from knowledge.chinese import normalize, tokenize
 from knowledge.lexical import LexicalIndex
@@ -28,6 +31,7 @@ from knowledge.terms import expand_query, legal_terms
 __all__ = ["PolicyRetriever", "RetrievalMode", "SearchFilters"]
 
 RetrievalMode = Literal["hybrid", "lexical", "dense"]
+log = logging.getLogger("jiuye.retrieval")
 # Words that ask rather than say what about; ignored when judging a passage's support.
 _QUESTION_WORDS = frozenset(
     {"怎么办", "怎么样", "多久", "多长", "多长时间", "哪里", "哪儿", "哪个", "几", "为什么"}
@@ -83,6 +87,8 @@ class PolicyRetriever:
         self._doc_position: dict[str, int] = {}
         self._chunk_document: dict[str, str] = {}
         self._region_sizes: Counter[str] = Counter()
+        #: True while dense search fails (logged once when it starts and when it ends).
+        self.dense_unavailable = False
         self.refresh()
 
     def refresh(self) -> None:
@@ -136,7 +142,9 @@ class PolicyRetriever:
         if mode in ("hybrid", "lexical"):
             rankings.append((self._lexical_ranking(query, allowed), self.lexical_weight))
         if mode in ("hybrid", "dense"):
-            rankings.append((self._dense_ranking(query, allowed, regions), self.dense_weight))
+            dense = self._dense_ranking_if_available(query, allowed, regions)
+            if dense is not None:
+                rankings.append((dense, self.dense_weight))
         fused = self._fuse(rankings)
         chunks = {c.id: c for c in pinned}
         top = list(chunks) + [c for c, _ in fused if c not in chunks]
@@ -190,6 +198,22 @@ class PolicyRetriever:
         tokens = tokenize(expand_query(query))
         hits = self._lexical.search(tokens, self.candidates, mask.astype(np.float32))
         return [self._lexical.chunk_ids[position] for position, _ in hits]
+
+    def _dense_ranking_if_available(
+        self, query: str, allowed: list[str], regions: list[str]
+    ) -> list[str] | None:
+        """The dense ranking, or None while the vector store or the embedder fails."""
+        try:
+            ranking = self._dense_ranking(query, allowed, regions)
+        except (VectorStoreError, EmbeddingError) as exc:
+            if not self.dense_unavailable:
+                log.warning("dense search unavailable, answering from BM25 alone: %s", exc)
+            self.dense_unavailable = True
+            return None
+        if self.dense_unavailable:
+            log.warning("dense search available again")
+            self.dense_unavailable = False
+        return ranking
 
     def _dense_ranking(self, query: str, allowed: list[str], regions: list[str]) -> list[str]:
         """Nearest chunks in the partitions of the user's regions, admitted documents only.

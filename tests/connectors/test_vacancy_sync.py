@@ -138,6 +138,23 @@ def test_an_empty_full_feed_does_not_empty_the_store(
     assert store.count() == 2
 
 
+def test_a_full_feed_cut_off_mid_record_removes_nothing(
+    tmp_path: Path, store: VacancyStore, syncer: VacancySync
+) -> None:
+    feed = write_jsonl(tmp_path / "jobs.jsonl", [posting(f"A{i}") for i in range(1, 6)])
+    spec = FeedSpec(str(feed), source="测试平台")
+    syncer.sync(spec, now=NOW)
+    whole = feed.read_text(encoding="utf-8")
+    feed.write_text(whole[: whole.index('"A3"') + 20], encoding="utf-8")  # A1, A2, half of A3
+    report = syncer.sync(spec, now=NOW)
+    assert report.records == 2 and report.removed == 0
+    assert "可能被截断" in report.notes[0] and "保留 3 条" in report.notes[0]
+    assert set(store.known("测试平台")) == {f"A{i}" for i in range(1, 6)}
+
+    feed.write_text(whole.rsplit("\n", 3)[0] + "\n", encoding="utf-8")  # ends on a whole line
+    assert syncer.sync(spec, now=NOW).removed == 2
+
+
 def test_expired_vacancies_are_never_shown_and_purged_later(
     tmp_path: Path, store: VacancyStore
 ) -> None:
@@ -409,6 +426,30 @@ def test_periodic_sync_runs_every_interval_until_stopped(
     assert runner.rounds == rounds  # stopped
     with pytest.raises(ValueError):
         PeriodicSync(syncer, [], 0)
+
+
+def test_a_sync_asked_for_during_the_background_round_waits_for_it(
+    tmp_path: Path, store: VacancyStore, syncer: VacancySync, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Found by the fault tests: the administrator's "sync now" racing the server's first
+    # round inserted the same vacancies twice (UNIQUE constraint failed).
+    feed = write_jsonl(tmp_path / "jobs.jsonl", [posting(f"A{i}") for i in range(200)])
+    runner = PeriodicSync(syncer, [FeedSpec(str(feed), source="测试平台")], 3600)
+    start = threading.Barrier(4)
+    results: list[list[str]] = []
+
+    def sync_now() -> None:
+        start.wait()
+        results.append([report.status for report in runner.run_once()])
+
+    threads = [threading.Thread(target=sync_now) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert sorted(results) == [["unchanged"]] * 3 + [["updated"]]
+    assert store.count() == 200
 
 
 def test_first_searches_from_many_threads_wait_for_the_index(

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from assistant.server.auth import require
 from assistant.server.deps import services
@@ -67,6 +67,7 @@ class SyncOutcome(BaseModel):
     feed: str
     status: str
     summary: str
+    notes: list[str] = Field(default_factory=list, description="e.g. why nothing was removed")
 
 
 def _safe_name(name: str) -> str:
@@ -153,7 +154,9 @@ def documents(
 async def sync_vacancies(svc: Annotated[Services, Depends(services)]) -> list[SyncOutcome]:
     reports = await run_in_threadpool(svc.vacancy_sync.run_once)
     return [
-        SyncOutcome(feed=report.source, status=report.status, summary=report.summary)
+        SyncOutcome(
+            feed=report.source, status=report.status, summary=report.summary, notes=report.notes
+        )
         for report in reports
     ]
 
