@@ -94,6 +94,9 @@ _MAX_CHINESE = 10**12
 def parse_chinese_number(s: str) -> int:
     """The value of a numeral written in Chinese (十七, 一百零三, 二〇二五) or digits (45, ４５).
 
+    A lone digit right after a unit counts the next lower unit, as people say amounts:
+    一万二 is 12000 and 三千五 is 3500 (but 一万零二 is 10002).
+
     Raises ``ValueError`` for anything that is not a well-formed non-negative numeral, so
     callers can tell "第十七条" from "第几条".
     """
@@ -114,6 +117,9 @@ def _parse_with_units(text: str) -> int:
     pending: int | None = None  # a digit waiting for its unit
     last_small = 10_000  # small units must fall within a group: 千 > 百 > 十
     last_large = 10**13
+    # The unit a final lone digit directly follows: in everyday speech that digit counts
+    # the next lower unit (一万二 = 12000, 三千五 = 3500, 一百二 = 120); 一万零二 is 10002.
+    after_unit: int | None = None
     i = 0
     while i < len(text):
         ch = text[i]
@@ -122,24 +128,31 @@ def _parse_with_units(text: str) -> int:
             if pending is not None:
                 raise ValueError(f"not a numeral: {text!r}")
             pending = int(run.group())
+            # 3千5 is 3500 as 三千五 is; 1万2000 keeps its written value.
+            after_unit = after_unit if run.end() - i == 1 else None
             i = run.end()
             continue
+        unit_before, after_unit = after_unit, None
         if ch in _DIGITS:
             if pending is not None and pending != 0:
                 raise ValueError(f"not a numeral: {text!r}")
+            if pending is None and _DIGITS[ch] != 0:  # not after 零: 一万零二 is 10002
+                after_unit = unit_before
             pending = _DIGITS[ch]
         elif ch in _SMALL_UNITS:
             unit = _SMALL_UNITS[ch]
             if unit >= last_small:
                 raise ValueError(f"not a numeral: {text!r}")
-            if pending is None:
-                # Only 十 may stand without a multiplier (十七 = 17); 百 alone is not a numeral.
-                if unit != 10 or group != 0:
+            if not pending:
+                # Only 十 may stand without a multiplier: at the start (十七 = 17) or after
+                # 零 (一千零十 = 1010, 一年零十个月); 百 alone is not a numeral.
+                if unit != 10 or (pending is None and group != 0):
                     raise ValueError(f"not a numeral: {text!r}")
                 pending = 1
             group += pending * unit
             pending = None
             last_small = unit
+            after_unit = unit
         elif ch in _LARGE_UNITS:
             unit = _LARGE_UNITS[ch]
             value = group + (pending or 0)
@@ -147,9 +160,12 @@ def _parse_with_units(text: str) -> int:
                 raise ValueError(f"not a numeral: {text!r}")
             total += value * unit
             group, pending, last_small, last_large = 0, None, 10_000, unit
+            after_unit = unit
         else:
             raise ValueError(f"not a numeral: {text!r}")
         i += 1
+    if pending is not None and after_unit is not None and after_unit > 10:
+        pending *= after_unit // 10
     return total + group + (pending or 0)
 
 

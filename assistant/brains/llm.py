@@ -127,9 +127,16 @@ class LLMBrain:
         self.budget = budget
 
     def respond(self, context: TurnContext) -> Draft:
+        skip = None
         if detect_sensitive(context.text) is not None:
             # Reviewed wording, hotline numbers and a hand-off: the offline brain's job.
-            context.flags.append("llm_skipped:sensitive")
+            skip = "sensitive"
+        elif "injection" in context.flags:
+            # A message that tries to instruct the assistant never reaches the model, which
+            # could obey it or call tools for it: the offline brain refuses, using no tool.
+            skip = "injection"
+        if skip is not None:
+            context.flags.append(f"llm_skipped:{skip}")
             draft = self.offline.respond(context)
             draft.brain = "offline"
             return draft
@@ -150,7 +157,7 @@ class LLMBrain:
         messages: list[BaseMessage] = [
             SystemMessage(instructions + "\n\n" + self._situation(context)),
             *_history(context.history),
-            HumanMessage(self._user_text(context)),
+            HumanMessage(context.text),
         ]
         tools = self.toolbox.langchain_tools(context.tools, run.outcomes.append)
         by_name = {tool.name: tool for tool in tools}
@@ -354,13 +361,6 @@ class LLMBrain:
             rules=[(rule_id, rule.title) for rule_id, rule in rules.rules.items()],
             vocabulary=list(rules.facts.values()),
         )
-
-    @staticmethod
-    def _user_text(context: TurnContext) -> str:
-        """The masked text; fenced as data when the engine flagged an injection."""
-        if "injection" in context.flags:
-            return as_data(context.text, label="用户消息")
-        return context.text
 
 
 def build_llm_brain(settings: Settings, offline: OfflineBrain) -> LLMBrain:

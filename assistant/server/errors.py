@@ -20,6 +20,7 @@ from assistant.handoff import (
 )
 from assistant.server.auth import LoginRequired
 from assistant.server.observability import request_id
+from connectors.errors import DatabaseUnavailableError
 
 __all__ = ["ApiError", "error_body", "install_error_handlers"]
 
@@ -144,6 +145,17 @@ def install_error_handlers(app: FastAPI) -> None:
             else "ticket_state"
         )
         return _json(409, code, str(exc), ticket=exc.ticket_id)
+
+    @app.exception_handler(DatabaseUnavailableError)
+    async def database_unavailable(request: Request, exc: DatabaseUnavailableError) -> Response:
+        # A handler of its own, so the connection stays up (the catch-all re-raises).
+        log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return _json(
+            503,
+            "unavailable",
+            "服务繁忙，请稍后再试。",
+            {"Retry-After": "1"},
+        )
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:

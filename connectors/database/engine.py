@@ -20,6 +20,8 @@ from connectors.errors import DatabaseError, DatabaseUnavailableError
 __all__ = ["Base", "Database"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+#: Seconds a SQLite writer waits for the database lock (sqlite3's default is 5).
+SQLITE_LOCK_TIMEOUT = 30.0
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -51,7 +53,12 @@ class Database:
         self.url = make_url(url)
         if self.url.get_backend_name() == "sqlite" and self.url.database not in (None, ":memory:"):
             Path(self.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self.engine = sa.create_engine(self.url, echo=echo, pool_pre_ping=True)
+        # SQLite writers take turns; under load a writer may wait longer than the driver's
+        # default 5 s for the lock, so it waits up to 30 s before the turn fails.
+        connect_args = {"timeout": SQLITE_LOCK_TIMEOUT} if self.is_sqlite else {}
+        self.engine = sa.create_engine(
+            self.url, echo=echo, pool_pre_ping=True, connect_args=connect_args
+        )
         if self.is_sqlite:
             event.listen(self.engine, "connect", _enable_sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -44,7 +44,8 @@ def verify_signature(given: str | None, *parts: str) -> None:
 def check_timestamp(timestamp: str | None, *, window: float, now: float | None = None) -> int:
     """The timestamp as an int; :class:`ReplayError` when missing or outside ``window``
     seconds of now (either way: clocks drift)."""
-    if not timestamp or not timestamp.isdigit():
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not timestamp or not (timestamp.isascii() and timestamp.isdigit()):
         raise ReplayError("缺少有效的时间戳")
     moment = int(timestamp)
     if abs((time.time() if now is None else now) - moment) > window:

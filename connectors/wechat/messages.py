@@ -62,7 +62,7 @@ class InboundMessage:
         if missing:
             raise MessageXMLError("消息缺少字段：" + "、".join(missing))
         created = fields["CreateTime"].strip()
-        if not created.isdigit():
+        if not (created.isascii() and created.isdigit()):  # "²" is a digit int() refuses
             raise MessageXMLError("消息的 CreateTime 不是数字")
         event = fields.get("Event", "").strip()
         return cls(

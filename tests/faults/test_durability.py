@@ -11,12 +11,8 @@ open ticket exists.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,9 +24,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import free_port
 from tests.faults.conftest import Held
-from tests.server.conftest import PEOPLE, access_tokens
+from tests.faults.servers import ServerProcess
+from tests.server.conftest import PEOPLE
 
 pytestmark = pytest.mark.slow
 
@@ -43,59 +39,6 @@ ENOUGH_TURNS, ENOUGH_TICKETS = 60, 8
 #: Who answers a user's message in the transcript: the assistant, or while a ticket is
 #: open the system's "passed on to a caseworker".
 ANSWERS = ("assistant", "system")
-
-
-class ServerProcess:
-    """``jiuye serve`` on 127.0.0.1 over ``data_dir``, as an operator starts it."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.process: subprocess.Popen[bytes] | None = None
-        self.url = ""
-
-    def start(self) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        env = {key: value for key, value in os.environ.items() if not key.startswith("JIUYE_")}
-        tokens = "[" + ",".join(t.model_dump_json() for t in access_tokens()) + "]"
-        env.update(
-            JIUYE_DATA_DIR=str(self.data_dir),
-            JIUYE_ACCESS_TOKENS=tokens,
-            JIUYE_SESSION_SECRET="durability-test-secret",
-            JIUYE_RATE_LIMIT_USER="10000/minute",
-            JIUYE_RATE_LIMIT_IP="100000/minute",
-            JIUYE_VACANCY_SYNC_INTERVAL="3600",
-        )
-        jiuye = Path(sys.executable).with_name("jiuye")
-        self.process = subprocess.Popen(
-            [str(jiuye), "serve", "--no-samples", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"jiuye serve did not become ready (exit {self.process.poll()})")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown handler, no flush, no goodbye."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @dataclass

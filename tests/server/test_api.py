@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.server.observability import JsonLogFormatter
+from connectors.errors import DatabaseUnavailableError
 from tests.server.conftest import OTHER_CASEWORKER, AppFactory, LiveServer, bearer
 
 ZHENGZHOU = "410100"
@@ -349,6 +350,21 @@ def test_an_unexpected_failure_is_a_json_500_without_a_trace(client: TestClient)
     assert response.json()["error"]["code"] == "internal_error"
     assert "secret internals" not in response.text and "Traceback" not in response.text
     assert 'jiuye_errors_total{kind="unhandled"} 1.0' in client.get("/metrics").text
+
+
+def test_a_database_that_cannot_be_written_is_a_503_to_retry(client: TestClient) -> None:
+    # Found by bench/load.py: at 64 users a SQLite writer waited out the lock; the catch-all
+    # 500 also closed the keep-alive connection. Now: 503 with Retry-After.
+    services = client.app.state.services  # type: ignore[attr-defined]
+
+    def locked(*_: Any, **__: Any) -> Any:
+        raise DatabaseUnavailableError("database is locked")
+
+    services.respond = locked
+    response = client.post("/v1/chat", json={"text": "失业保险金怎么领"})
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    assert response.json()["error"]["code"] == "unavailable"
+    assert "locked" not in response.text
 
 
 def test_logs_are_json_with_request_ids_and_no_personal_data(client: TestClient) -> None:
