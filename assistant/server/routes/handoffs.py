@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,9 @@ REASON_LABELS = {
     "sensitive": "敏感事项",
     "policy_exception": "政策例外情形",
 }
+#: A ticket number: the tickets' id column is an INTEGER (32 bits on PostgreSQL), and a
+#: larger number reached the database driver as an overflow (a 500).
+TicketId = Annotated[int, Path(ge=1, le=2**31 - 1, description="工单编号")]
 #: Channels whose users read caseworker replies from the stored transcript.
 _TRANSCRIPT_CHANNELS = frozenset({"web", "api", "cli", "hotline"})
 
@@ -110,13 +113,13 @@ def queue(
 
 
 @router.get("/{ticket_id}", response_model=TicketView, summary="工单详情")
-def ticket(ticket_id: int, svc: Annotated[Services, Depends(services)]) -> TicketView:
+def ticket(ticket_id: TicketId, svc: Annotated[Services, Depends(services)]) -> TicketView:
     return _view(svc.assistant.handoffs.get(ticket_id))
 
 
 @router.post("/{ticket_id}/claim", response_model=TicketView, summary="认领工单")
 def claim(
-    ticket_id: int,
+    ticket_id: TicketId,
     who: Annotated[Principal, Depends(caseworker)],
     svc: Annotated[Services, Depends(services)],
 ) -> TicketView:
@@ -125,7 +128,7 @@ def claim(
 
 @router.post("/{ticket_id}/reply", response_model=ReplyOutcome, summary="回复用户")
 async def reply(
-    ticket_id: int,
+    ticket_id: TicketId,
     body: ReplyBody,
     who: Annotated[Principal, Depends(caseworker)],
     svc: Annotated[Services, Depends(services)],
@@ -147,7 +150,7 @@ async def reply(
 
 @router.post("/{ticket_id}/close", response_model=TicketView, summary="结束人工服务")
 def close(
-    ticket_id: int,
+    ticket_id: TicketId,
     who: Annotated[Principal, Depends(caseworker)],
     svc: Annotated[Services, Depends(services)],
     body: CloseBody | None = None,
