@@ -42,11 +42,14 @@ lint: $(STAMP_TEST)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Every script prints its table and writes build/bench/<script>.json (about 40 minutes).
 bench: $(STAMP_TEST)
-	$(BIN)/python bench/retrieval.py
-	$(BIN)/python bench/vacancies.py
 	$(BIN)/python bench/turns.py
+	$(BIN)/python bench/load.py
 	$(BIN)/python bench/wechat.py
+	$(BIN)/python bench/scaleout.py
+	$(BIN)/python bench/vacancies.py
+	$(BIN)/python bench/retrieval.py
 
 # The shipped conversation suites (eval/suites/), reports in build/eval/.
 eval: $(STAMP_TEST)

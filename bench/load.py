@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from figures import default_json
 from serving import (
-    REPO_ROOT,
     JiuyeServer,
     LoadLevel,
     RssWatch,
@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=0.0, help="seconds a user pauses after each answer"
     )
-    parser.add_argument("--json", type=Path, default=REPO_ROOT / "build" / "bench" / "load.json")
+    parser.add_argument("--json", type=Path, default=default_json("load"))
     args = parser.parse_args()
     try:
         figures = run(args)

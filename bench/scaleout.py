@@ -53,9 +53,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import sqlalchemy as sa
+from figures import default_json
 from serving import (
     BIN,
-    REPO_ROOT,
     JiuyeServer,
     ManagedProcess,
     RssWatch,
@@ -591,9 +591,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, nargs="+", default=[16])
     parser.add_argument("--seconds", type=float, default=15.0, help="counted seconds per run")
     parser.add_argument("--warmup", type=float, default=3.0, help="uncounted seconds per run")
-    parser.add_argument(
-        "--json", type=Path, default=REPO_ROOT / "build" / "bench" / "scaleout.json"
-    )
+    parser.add_argument("--json", type=Path, default=default_json("scaleout"))
     args = parser.parse_args()
     problem = postgres_answers(args.postgres)
     if problem is not None:

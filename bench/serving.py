@@ -28,6 +28,7 @@ from typing import Any, Self
 
 import httpx
 import psutil
+from figures import REPO_ROOT, percentile, write_json
 
 from assistant.server.auth import hash_token, new_token
 
@@ -49,7 +50,6 @@ __all__ = [
     "write_json",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 TODAY = date(2026, 11, 22)
 HOME = {"lat": 34.7466, "lon": 113.6254}
@@ -58,22 +58,11 @@ REGION = "410100"
 UNLIMITED = {"JIUYE_RATE_LIMIT_USER": "1000000/minute", "JIUYE_RATE_LIMIT_IP": "10000000/minute"}
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-def write_json(path: Path, figures: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\nfigures written to {path}")
 
 
 # staff -------------------------------------------------------------------------------------

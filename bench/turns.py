@@ -1,7 +1,7 @@
 """Offline-brain turn latency: prints the figures for the README.
 
     python bench/turns.py                     # samples in a temporary folder
-    python bench/turns.py --rounds 5 --json bench/turns.json
+    python bench/turns.py --rounds 5 --json /tmp/turns.json   # default build/bench/turns.json
 
 A realistic mix of conversations — policy questions, eligibility checks with fact
 gathering and a changed fact, vacancy searches with filters, service points — played by
@@ -13,13 +13,14 @@ and the SQLite writes of the session. The first round warms caches and is not co
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from figures import default_json, percentile, write_json
 
 from assistant.chat_cli import prepare_samples
 from assistant.engine import Assistant
@@ -52,11 +53,6 @@ CONVERSATIONS: list[tuple[Role, str, list[str]]] = [
     ("employer", "employer", ["我们公司能申请哪些补贴", "一次性扩岗补助怎么申请"]),
     ("agent", "agent", ["来电人问失业保险金能领多久", "他交了6年"]),
 ]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def play(assistant: Assistant, user: str, role: Role, texts: list[str]) -> list[tuple[str, float]]:
@@ -122,7 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="rounds counted per load level")
     parser.add_argument("--users", type=int, nargs="+", default=[1, 16])
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--json", type=Path, default=default_json("turns"), help="figures file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="jiuye-bench-turns-") as folder:
         settings = Settings(data_dir=Path(folder))
@@ -143,8 +139,7 @@ def main() -> None:
             f"{kind} {v['p50_ms']:.0f}/{v['p95_ms']:.0f}" for kind, v in row["by_kind"].items()
         )
         print(f"  {row['users']:>2} sessions: {cells}")
-    if args.json:
-        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_json(args.json, {"date": str(date.today()), "levels": rows})
 
 
 if __name__ == "__main__":

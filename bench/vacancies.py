@@ -21,6 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from figures import default_json, percentile, write_json
+
 from connectors.database import Database
 from connectors.geo import GeoPoint
 from connectors.vacancies.demo import write_demo_feed
@@ -67,12 +69,7 @@ def queries() -> list[dict[str, Any]]:
     return shapes
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def run(size: int, folder: Path, database_url: str | None) -> None:
+def run(size: int, folder: Path, database_url: str | None) -> dict[str, Any]:
     feed = folder / f"feed-{size}.jsonl"
     changed = folder / f"feed-{size}-changed.jsonl"
     write_demo_feed(feed, size, seed=2026, today=TODAY)
@@ -101,10 +98,9 @@ def run(size: int, folder: Path, database_url: str | None) -> None:
     search = VacancySearch(store, recheck_seconds=3600)
     started = time.perf_counter()
     search.refresh(force=True)
-    print(
-        f"index build                         {time.perf_counter() - started:6.1f} s"
-        f"  (RSS +{rss_mib() - before:.0f} MiB)"
-    )
+    index_seconds = time.perf_counter() - started
+    index_mib = rss_mib() - before
+    print(f"index build                         {index_seconds:6.1f} s  (RSS +{index_mib:.0f} MiB)")
 
     shapes = queries()
     for shape in shapes[:30]:
@@ -132,16 +128,34 @@ def run(size: int, folder: Path, database_url: str | None) -> None:
             f"p95 {percentile(values, 0.95):5.1f} ms"
         )
     database.dispose()
+    return {
+        "vacancies": size,
+        "valid_records": first.records,
+        "malformed": len(first.problems),
+        "first_sync_s": first.seconds,
+        "resync_unchanged_s": again.seconds,
+        "resync_all_changed_s": rewritten.seconds,
+        "index_build_s": index_seconds,
+        "index_rss_mib": index_mib,
+        "searches": len(every),
+        "search_p50_ms": statistics.median(every),
+        "search_p95_ms": percentile(every, 0.95),
+        "by_shape": {
+            name: {"p50_ms": statistics.median(v), "p95_ms": percentile(v, 0.95)}
+            for name, v in timings.items()
+        },
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database-url", help="an empty database (default: SQLite in a temp dir)")
+    parser.add_argument("--json", type=Path, default=default_json("vacancies"), help="figures")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        for size in args.sizes:
-            run(size, Path(folder), args.database_url)
+        rows = [run(size, Path(folder), args.database_url) for size in args.sizes]
+    write_json(args.json, {"date": str(date.today()), "sizes": rows})
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ class ServerProcess:
     def __init__(self, data_dir: Path, **settings: str) -> None:
         self.data_dir = data_dir
         self.settings = settings  # more JIUYE_* variables, e.g. JIUYE_DATABASE_URL
+        self.log = data_dir.parent / f"{data_dir.name}-server.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
 
@@ -41,12 +42,14 @@ class ServerProcess:
         )
         env.update(self.settings)
         jiuye = Path(sys.executable).with_name("jiuye")
-        self.process = subprocess.Popen(
-            [str(jiuye), "serve", "--no-samples", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:  # what the server said, for a failing test
+            self.process = subprocess.Popen(
+                [str(jiuye), "serve", "--no-samples", "--port", str(port)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
