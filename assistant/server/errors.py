@@ -40,6 +40,8 @@ _CODES = {
     503: "unavailable",
 }
 _MESSAGES = {
+    # Only the framework raises 400: a body its JSON or multipart parser gives up on.
+    400: "请求内容无法解析，请检查格式和编码",
     404: "没有这个地址",
     405: "不支持这个请求方法",
 }

@@ -46,6 +46,34 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _without_nul(value: Any) -> Any:
+    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
+
+
+def _clean_parameters(parameters: Any) -> Any:
+    if isinstance(parameters, dict):
+        return {key: _without_nul(value) for key, value in parameters.items()}
+    if isinstance(parameters, list | tuple):
+        return type(parameters)(_without_nul(value) for value in parameters)
+    return parameters
+
+
+def _strip_nul_characters(
+    _conn: Any,
+    _cursor: Any,
+    statement: str,
+    parameters: Any,
+    _context: Any,
+    executemany: bool,
+) -> tuple[str, Any]:
+    """PostgreSQL text cannot hold NUL (U+0000) and SQLite would keep it: no text needs
+    it, so it is dropped from every bound string on both backends alike (a NUL typed into
+    a chat stores, and is answered, as the text without it)."""
+    if executemany:
+        return statement, [_clean_parameters(row) for row in parameters]
+    return statement, _clean_parameters(parameters)
+
+
 class Database:
     """A SQLAlchemy engine plus a session factory, migrated to the newest schema."""
 
@@ -61,6 +89,7 @@ class Database:
         )
         if self.is_sqlite:
             event.listen(self.engine, "connect", _enable_sqlite_pragmas)
+        event.listen(self.engine, "before_cursor_execute", _strip_nul_characters, retval=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
             self.migrate()
