@@ -185,4 +185,5 @@ def build_wechat_channel(
         reply_budget=settings.wechat_reply_budget,
         replay_window=settings.wechat_replay_window,
         max_body_bytes=settings.wechat_max_body_bytes,
+        workers=settings.wechat_turn_workers,
     )

@@ -127,6 +127,12 @@ class Settings(BaseSettings):
     wechat_reply_budget: float = Field(
         default=4.0, gt=0, lt=5, description="seconds a passive reply may take (WeChat: 5 s)"
     )
+    wechat_turn_workers: int = Field(
+        default=32,
+        ge=1,
+        le=256,
+        description="WeChat turns run at once per process (mostly waiting for the LLM)",
+    )
     wechat_replay_window: float = Field(
         default=300.0, gt=0, description="seconds a callback's timestamp may be off"
     )

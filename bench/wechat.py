@@ -295,6 +295,7 @@ async def burst_callbacks(
             await deliver(message, query, body)
 
     await asyncio.gather(*(one(i, m) for i, m in enumerate(messages)))
+    await channel.finish_late()
 
 
 def burst(

@@ -47,31 +47,26 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _without_nul(value: Any) -> Any:
-    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
-
-
-def _clean_parameters(parameters: Any) -> Any:
-    if isinstance(parameters, dict):
-        return {key: _without_nul(value) for key, value in parameters.items()}
-    if isinstance(parameters, list | tuple):
-        return type(parameters)(_without_nul(value) for value in parameters)
-    return parameters
+    """``value`` with NUL dropped from its strings: bound parameters are a mapping, a
+    sequence, or (for executemany) a sequence of either."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_without_nul(item) for item in value)
+    return value
 
 
 def _strip_nul_characters(
-    _conn: Any,
-    _cursor: Any,
-    statement: str,
-    parameters: Any,
-    _context: Any,
-    executemany: bool,
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
 ) -> tuple[str, Any]:
     """PostgreSQL text cannot hold NUL (U+0000) and SQLite would keep it: no text needs
     it, so it is dropped from every bound string on both backends alike (a NUL typed into
     a chat stores, and is answered, as the text without it)."""
-    if executemany:
-        return statement, [_clean_parameters(row) for row in parameters]
-    return statement, _clean_parameters(parameters)
+    return statement, _without_nul(parameters)
 
 
 class Database:

@@ -10,9 +10,12 @@ message again, up to three times. The first delivery of a message owns it (see
 :class:`~connectors.wechat.store.WeChatStore`) and runs the turn in a worker thread. When
 the reply is ready within ``reply_budget`` seconds it goes back passively (the first part;
 longer replies send their other parts through the customer-service API); otherwise the
-request answers ``success`` at once and the reply, when ready, goes into the outbox. A
-redelivery of a message never runs it again: it repeats the stored passive reply, or
-answers ``success`` while the owner is still working or has deferred.
+request answers ``success`` at once and the reply, when ready, goes into the outbox. The
+budget runs from the callback's arrival, and the whole request is bounded: when the store
+itself is slow (a busy SQLite) the request answers ``success`` at ``reply_budget`` plus
+:data:`SETTLE_MARGIN` seconds and whatever it was going to say passively goes to the
+outbox instead. A redelivery of a message never runs it again: it repeats the stored
+passive reply, or answers ``success`` while the owner is still working or has deferred.
 """
 
 from __future__ import annotations
@@ -82,13 +85,20 @@ class WeChatAccount:
         return self.channel == "wecom"
 
 
+#: Seconds past the reply budget a request may spend recording its answer before it
+#: answers ``success`` and sends that answer through the outbox (WeChat waits 5 s).
+SETTLE_MARGIN = 0.5
+
+
 @dataclass
 class _Job:
-    """One message's turn, shared by the request (which may stop waiting) and the worker."""
+    """One message's answer, shared by the request (which may stop waiting), its answering
+    task and the worker running the turn."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     parts: list[str] | None = None
-    deferred: bool = False
+    deferred: bool = False  # the worker queues the turn's reply for the outbox
+    late: bool = False  # the request has answered ``success``: nothing goes back passively
 
 
 class WeChatChannel:
@@ -114,9 +124,16 @@ class WeChatChannel:
         self.replay_window = replay_window
         self.max_body_bytes = max_body_bytes
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wechat")
+        self._late_tasks: set[asyncio.Task[str | None]] = set()
 
     def start(self) -> None:
         self.delivery.start()
+
+    async def finish_late(self) -> None:
+        """Waits for the answers still being recorded after their request said ``success``
+        (call it before the event loop closes, which would cancel them)."""
+        while self._late_tasks:
+            await asyncio.gather(*list(self._late_tasks), return_exceptions=True)
 
     def stop(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=False)
@@ -152,6 +169,8 @@ class WeChatChannel:
 
         ``allow(session_id)`` is the per-user rate limit: when it says no, the user is
         asked to slow down and no turn runs."""
+        # WeChat's 5 seconds run from the callback's arrival, not from the turn's start.
+        deadline = time.monotonic() + self.reply_budget
         if len(body) > self.max_body_bytes:
             raise BodyTooLargeError(f"微信消息过大（上限 {self.max_body_bytes // 1000} KB）")
         timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
@@ -169,7 +188,19 @@ class WeChatChannel:
             account.crypto.verify(query.get("msg_signature"), timestamp, nonce, cipher)
             fields = parse_xml(account.crypto.decrypt(cipher))
         message = InboundMessage.from_fields(fields)
-        text = await self._answer(account, message, allow)
+        job = _Job()
+        answering = asyncio.ensure_future(self._answer(account, message, deadline, job, allow))
+        await asyncio.wait(
+            [answering], timeout=max(0.0, deadline + SETTLE_MARGIN - time.monotonic())
+        )
+        if not answering.done():
+            # Single-threaded here: the task sees ``late`` before it could return a text.
+            job.late = True
+            self._late_tasks.add(answering)
+            answering.add_done_callback(self._late_tasks.discard)
+            log.warning("wechat callback for %s over time: answered success", message.dedupe_key)
+            return SUCCESS
+        text = answering.result()
         if text is None:
             return SUCCESS
         xml = text_reply_xml(
@@ -188,9 +219,13 @@ class WeChatChannel:
         self,
         account: WeChatAccount,
         message: InboundMessage,
+        deadline: float,
+        job: _Job,
         allow: Callable[[str], bool] | None = None,
     ) -> str | None:
-        """The passive reply's text, or None for ``success``."""
+        """The passive reply's text, or None for ``success`` (always when the turn is not
+        ready by ``deadline``, a ``time.monotonic()`` instant). Once ``job.late`` is set
+        the request no longer waits: a text it would have returned goes to the outbox."""
         channel = account.channel
         delivery = await asyncio.to_thread(
             self.store.claim,
@@ -215,10 +250,11 @@ class WeChatChannel:
             await asyncio.to_thread(
                 self.store.settle, channel, message.dedupe_key, "answered", fixed
             )
-            return fixed
-        job = _Job()
+            return self._passively(channel, message, [fixed] if fixed else [], job)
         future = self._executor.submit(self._run_turn, account, message, utterance, job)
-        await asyncio.wait([asyncio.wrap_future(future)], timeout=self.reply_budget)
+        await asyncio.wait(
+            [asyncio.wrap_future(future)], timeout=max(0.0, deadline - time.monotonic())
+        )
         with job.lock:
             parts = job.parts
             if parts is None:
@@ -226,16 +262,33 @@ class WeChatChannel:
         if parts is None:
             log.info("wechat turn over budget for %s: reply deferred", message.dedupe_key)
             return None
-        first, rest = (parts[0], parts[1:]) if parts else (None, [])
-        await asyncio.to_thread(self._settle_answered, channel, message, first, rest)
-        return first
+        first = parts[0] if parts else None
+        await asyncio.to_thread(self.store.settle, channel, message.dedupe_key, "answered", first)
+        return self._passively(channel, message, parts, job)
 
-    def _settle_answered(
-        self, channel: str, message: InboundMessage, first: str | None, rest: list[str]
+    def _passively(
+        self, channel: str, message: InboundMessage, parts: list[str], job: _Job
+    ) -> str | None:
+        """The first part to return passively, the rest queued for the outbox; all of them
+        queued when the request has stopped waiting. No ``await`` here: the answer goes
+        back, or to the outbox, never neither."""
+        passive, queued = (None, parts) if job.late else (parts[0] if parts else None, parts[1:])
+        if queued:
+            self._executor.submit(self._send_later, channel, message, queued, job.late)
+        return passive
+
+    def _send_later(
+        self, channel: str, message: InboundMessage, parts: list[str], deferred: bool
     ) -> None:
-        self.store.settle(channel, message.dedupe_key, "answered", first)
-        if rest and self.store.enqueue(channel, message.from_user, rest, kind="reply"):
-            self.delivery.notify()
+        """Worker thread: ``parts`` into the outbox (the message marked deferred first when
+        none of its answer went back passively, so a redelivery answers ``success``)."""
+        try:
+            if deferred:
+                self.store.settle(channel, message.dedupe_key, "deferred")
+            if self.store.enqueue(channel, message.from_user, parts, kind="reply"):
+                self.delivery.notify()
+        except Exception:
+            log.exception("wechat reply for %s could not be queued", message.dedupe_key)
 
     def _understand(self, message: InboundMessage) -> tuple[str | None, str | None]:
         """(utterance for the engine, fixed reply): at most one is set; both None means
@@ -277,14 +330,8 @@ class WeChatChannel:
         with job.lock:
             job.parts = parts
             deferred = job.deferred
-        if not deferred:
-            return
-        try:
-            self.store.settle(account.channel, message.dedupe_key, "deferred")
-            if self.store.enqueue(account.channel, message.from_user, parts, kind="reply"):
-                self.delivery.notify()
-        except Exception:
-            log.exception("wechat reply for %s could not be queued", message.dedupe_key)
+        if deferred:
+            self._send_later(account.channel, message, parts, deferred=True)
 
     # caseworkers ------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from connectors.wechat import (
     parse_xml,
     signature,
 )
+from connectors.wechat.channel import SETTLE_MARGIN
 from connectors.wechat.store import WeChatInboundRow, WeChatOutboxRow
 from tests.connectors.wechat.fake_api import FakeWeChatAPI
 
@@ -204,6 +205,45 @@ def test_a_slow_brain_gets_success_and_one_answer_through_the_api(
     assert token.query == {"grant_type": "client_credential", "appid": APP_ID, "secret": "s1"}
     # a redelivery after the deferred answer still does not run the turn again
     assert _run(channel.handle(account, _query(), body)) == SUCCESS
+    assert len(brain.turns) == 1
+
+
+def _slowed(method: Callable[..., Any], seconds: float) -> Callable[..., Any]:
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(seconds)
+        return method(*args, **kwargs)
+
+    return slow
+
+
+@pytest.mark.parametrize("step", ["claim", "settle"])
+def test_a_slow_store_still_answers_in_time_and_the_reply_goes_through_the_api(
+    make_channel: Make, fake_wechat: FakeWeChatAPI, step: str
+) -> None:
+    """A busy database delaying the delivery's claim, or the recording of a quick answer:
+    the request says ``success`` by the budget plus the margin, the answer it would have
+    given passively is sent once through the API, and a redelivery runs nothing again."""
+    brain = Brain()
+    channel = make_channel(brain, reply_budget=0.3)
+    setattr(channel.store, step, _slowed(getattr(channel.store, step), 1.5))
+    account = channel.accounts["wechat"]
+    body = _xml("text", Content="社保补贴怎么申请", msg_id="2102")
+
+    async def deliver_then_finish() -> tuple[str, float]:
+        started = time.monotonic()
+        answer = await channel.handle(account, _query(), body)
+        seconds = time.monotonic() - started
+        await channel.finish_late()
+        return answer, seconds
+
+    answer, seconds = _run(deliver_then_finish())
+    assert answer == SUCCESS
+    assert seconds < 0.3 + SETTLE_MARGIN + 0.3
+    _eventually(lambda: len(fake_wechat.texts()) == 1)
+    again = _run(channel.handle(account, _query(), body))
+    assert again == SUCCESS  # recorded as deferred: no passive copy of the pushed answer
+    time.sleep(0.3)
+    assert fake_wechat.texts(OPENID) == ["答复：社保补贴怎么申请"]
     assert len(brain.turns) == 1
 
 
