@@ -20,11 +20,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field, TypeAdapter, field_validator
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from assistant.models import Channel, Message, Role, Sender, Turn
-from connectors.database.engine import Base, Database
+from connectors.database.engine import Base, Database, dialect_insert
 
 __all__ = [
     "ConversationMessageRow",
@@ -332,11 +331,7 @@ class ConversationStore:
         """
         values = state.row_values()
         changes = {k: v for k, v in values.items() if k not in ("session_id", "created_at")}
-        dialect = session.get_bind().dialect.name
-        if dialect not in ("postgresql", "sqlite"):
-            raise NotImplementedError(f"对话存储只支持 SQLite 和 PostgreSQL：{dialect}")
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(ConversationRow).values(values)
+        statement = dialect_insert(session, ConversationRow).values(values)
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=[ConversationRow.session_id],

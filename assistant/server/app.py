@@ -52,6 +52,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if running.wechat is not None:
+                await running.wechat.finish_late()  # before the loop cancels them
             running.stop()
 
     app = FastAPI(

@@ -11,13 +11,14 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from connectors.errors import DatabaseError, DatabaseUnavailableError
 
-__all__ = ["Base", "Database"]
+__all__ = ["Base", "Database", "dialect_insert"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 #: Seconds a SQLite writer waits for the database lock (sqlite3's default is 5).
@@ -67,6 +68,17 @@ def _strip_nul_characters(
     it, so it is dropped from every bound string on both backends alike (a NUL typed into
     a chat stores, and is answered, as the text without it)."""
     return statement, _without_nul(parameters)
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """An INSERT for ``table`` with the backend's ``ON CONFLICT`` clauses (both databases
+    support ``on_conflict_do_nothing`` and ``on_conflict_do_update``)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"只支持 SQLite 和 PostgreSQL：{dialect}")
 
 
 class Database:

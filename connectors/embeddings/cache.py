@@ -9,7 +9,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from connectors.database.engine import Base, Database
+from connectors.database.engine import Base, Database, dialect_insert
 from connectors.embeddings.providers import Embedder, Vectors
 
 __all__ = ["CachedEmbedder", "EmbeddingCacheRow", "content_hash"]
@@ -68,10 +68,14 @@ class CachedEmbedder:
                 h: np.asarray(v, dtype=np.float32).tobytes()
                 for (h, _), v in zip(missing, fresh, strict=True)
             }
+            # Another process may embed the same text meanwhile: its row is as good.
             with self.database.session() as session:
-                session.add_all(
-                    EmbeddingCacheRow(model=self.name, content_hash=h, vector=v)
-                    for h, v in new_rows.items()
+                session.execute(
+                    dialect_insert(session, EmbeddingCacheRow).on_conflict_do_nothing(),
+                    [
+                        {"model": self.name, "content_hash": h, "vector": v}
+                        for h, v in new_rows.items()
+                    ],
                 )
             cached.update(new_rows)
         if not texts:

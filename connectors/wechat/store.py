@@ -22,10 +22,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from connectors.database.engine import Base, Database
+from connectors.database.engine import Base, Database, dialect_insert
 
 __all__ = [
     "CUSTOMER_SERVICE_WINDOW",
@@ -127,10 +126,8 @@ class WeChatStore:
             "received_at": _now(),
         }
         with self.database.session() as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             inserted = session.execute(
-                insert(WeChatInboundRow)
+                dialect_insert(session, WeChatInboundRow)
                 .values(values)
                 .on_conflict_do_nothing()
                 .returning(WeChatInboundRow.id)

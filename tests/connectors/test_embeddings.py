@@ -53,6 +53,19 @@ def test_cache_embeds_each_text_once_across_instances(sqlite_database: Database)
     assert (second.hits, second.misses) == (1, 1)
 
 
+def test_two_processes_caching_the_same_text_at_once_both_succeed(database: Database) -> None:
+    """Two server processes embed the same new text between each other's lookup and
+    write (the race seen with two servers on one PostgreSQL): the second write is no
+    error, and both get the vector."""
+    inner = CountingEmbedder()
+    first, second = CachedEmbedder(inner, database), CachedEmbedder(inner, database)
+    second._lookup = lambda hashes: {}  # type: ignore[method-assign]  # looked before
+    assert first.embed_passages(["甲", "乙乙"]).tolist() == [[1, 1], [2, 1]]
+    assert second.embed_passages(["乙乙", "甲"]).tolist() == [[2, 1], [1, 1]]
+    assert CachedEmbedder(inner, database).embed_passages(["甲"]).tolist() == [[1, 1]]
+    assert len(inner.calls) == 2  # the third came from the cache
+
+
 class _EmbeddingsHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
