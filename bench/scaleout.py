@@ -67,7 +67,8 @@ from serving import (
     write_json,
 )
 
-from connectors.wechat import SUCCESS, MessageCrypto, parse_xml, signature
+from connectors.wechat import SUCCESS, MessageCrypto, parse_xml
+from connectors.wechat.simulate import safe_mode_callback, text_message_xml
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WECHAT_TOKEN = "benchToken"
@@ -209,22 +210,8 @@ def envelope(
     crypto: MessageCrypto, user: str, text: str, msg_id: int
 ) -> tuple[dict[str, str], bytes]:
     """A safe-mode callback as WeChat posts it (a fresh nonce on every delivery)."""
-    xml = (
-        f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
-        f"<FromUserName><![CDATA[{user}]]></FromUserName><CreateTime>{int(time.time())}"
-        f"</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]>"
-        f"</Content><MsgId>{msg_id}</MsgId></xml>"
-    )
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(6)
-    encrypted = crypto.encrypt(xml)
-    query = {
-        "timestamp": timestamp,
-        "nonce": nonce,
-        "signature": signature(WECHAT_TOKEN, timestamp, nonce),
-        "encrypt_type": "aes",
-        "msg_signature": crypto.sign(timestamp, nonce, encrypted),
-    }
-    return query, f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
+    xml = text_message_xml(from_user=user, content=text, msg_id=msg_id)
+    return safe_mode_callback(crypto, WECHAT_TOKEN, xml)
 
 
 @dataclass

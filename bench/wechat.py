@@ -55,9 +55,9 @@ from connectors.wechat import (
     WeChatChannel,
     format_reply,
     parse_xml,
-    signature,
     split_message,
 )
+from connectors.wechat.simulate import safe_mode_callback, text_message_xml
 
 TOKEN = "benchToken"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -82,22 +82,8 @@ def percentile(values: list[float], q: float) -> float:
 def envelope(
     crypto: MessageCrypto, user: str, text: str, msg_id: int
 ) -> tuple[dict[str, str], bytes]:
-    xml = (
-        f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
-        f"<FromUserName><![CDATA[{user}]]></FromUserName><CreateTime>{int(time.time())}"
-        f"</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]>"
-        f"</Content><MsgId>{msg_id}</MsgId></xml>"
-    )
-    timestamp, nonce = str(int(time.time())), f"n{msg_id}"
-    encrypted = crypto.encrypt(xml)
-    query = {
-        "timestamp": timestamp,
-        "nonce": nonce,
-        "signature": signature(TOKEN, timestamp, nonce),
-        "encrypt_type": "aes",
-        "msg_signature": crypto.sign(timestamp, nonce, encrypted),
-    }
-    return query, f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
+    xml = text_message_xml(from_user=user, content=text, msg_id=msg_id)
+    return safe_mode_callback(crypto, TOKEN, xml)
 
 
 # the latency mode ---------------------------------------------------------------------

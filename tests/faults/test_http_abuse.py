@@ -34,6 +34,7 @@ from assistant.runtime import build_database
 from assistant.server.app import create_app
 from assistant.server.services import build_services
 from connectors.wechat import MessageCrypto, parse_xml, signature
+from connectors.wechat.simulate import signed_query, text_message_xml
 from tests.conftest import MemoEmbedder, _fresh_postgres, make_knowledge_base
 from tests.faults.conftest import Held
 from tests.server.conftest import (
@@ -555,22 +556,11 @@ def test_malformed_logins_are_refused(http: httpx.Client, held: Held) -> None:
 
 
 def _signed() -> dict[str, str]:
-    timestamp, nonce = str(int(time.time())), "n0nce"
-    return {
-        "timestamp": timestamp,
-        "nonce": nonce,
-        "signature": signature(TOKEN, timestamp, nonce),
-        "openid": OPENID,
-    }
+    return signed_query(TOKEN, openid=OPENID)
 
 
 def _text_xml(content: str, msg_id: int) -> str:
-    return (
-        f"<xml><ToUserName><![CDATA[gh_abuse]]></ToUserName>"
-        f"<FromUserName><![CDATA[{OPENID}]]></FromUserName>"
-        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
-    )
+    return text_message_xml(from_user=OPENID, content=content, msg_id=msg_id)
 
 
 def test_abusive_wechat_callbacks_are_refused(http: httpx.Client, held: Held) -> None:

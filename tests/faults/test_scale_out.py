@@ -17,7 +17,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from connectors.wechat import MessageCrypto, signature
+from connectors.wechat import MessageCrypto
+from connectors.wechat.simulate import safe_mode_callback, text_message_xml
 from tests.conftest import _fresh_postgres
 from tests.connectors.wechat.fake_api import FakeWeChatAPI
 from tests.faults.conftest import Held
@@ -108,22 +109,8 @@ def test_claims_through_two_processes_never_double_assign(
 
 
 def _callback(crypto: MessageCrypto, msg_id: int) -> tuple[dict[str, str], bytes]:
-    timestamp, nonce = str(int(time.time())), f"n{msg_id}"
-    xml = (
-        f"<xml><ToUserName><![CDATA[gh_scale]]></ToUserName>"
-        f"<FromUserName><![CDATA[o-user-{msg_id}]]></FromUserName>"
-        f"<CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-        f"<Content><![CDATA[失业保险金怎么领]]></Content><MsgId>{msg_id}</MsgId></xml>"
-    )
-    encrypted = crypto.encrypt(xml)
-    query = {
-        "timestamp": timestamp,
-        "nonce": nonce,
-        "signature": signature(TOKEN, timestamp, nonce),
-        "encrypt_type": "aes",
-        "msg_signature": crypto.sign(timestamp, nonce, encrypted),
-    }
-    return query, f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
+    xml = text_message_xml(from_user=f"o-user-{msg_id}", content="失业保险金怎么领", msg_id=msg_id)
+    return safe_mode_callback(crypto, TOKEN, xml)
 
 
 def test_a_message_delivered_to_both_processes_runs_once(

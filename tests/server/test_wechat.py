@@ -22,6 +22,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto as WechatpyWorkCrypto
 from assistant.prompts import reply as fixed_reply
 from assistant.server.app import create_app
 from connectors.wechat import MessageCrypto, parse_xml, signature
+from connectors.wechat.simulate import signed_query, text_message_xml
 from connectors.wechat.store import WeChatInboundRow
 from tests.conftest import MemoEmbedder
 from tests.connectors.wechat.fake_api import FakeWeChatAPI
@@ -61,23 +62,11 @@ def wechat_client(make_client: AppFactory, fake_wechat: FakeWeChatAPI) -> TestCl
 
 
 def _signed(**extra: str) -> dict[str, str]:
-    timestamp, nonce = str(int(time.time())), "n0nce"
-    return {
-        "timestamp": timestamp,
-        "nonce": nonce,
-        "signature": signature(TOKEN, timestamp, nonce),
-        "openid": OPENID,
-        **extra,
-    }
+    return signed_query(TOKEN, openid=OPENID, **extra)
 
 
 def _text(content: str, msg_id: int, user: str = OPENID) -> str:
-    return (
-        f"<xml><ToUserName><![CDATA[gh_jiuye]]></ToUserName>"
-        f"<FromUserName><![CDATA[{user}]]></FromUserName>"
-        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
-    )
+    return text_message_xml(from_user=user, content=content, msg_id=msg_id)
 
 
 def _post(client: TestClient, body: str | bytes, **query: str) -> Any:

@@ -38,6 +38,7 @@ from connectors.wechat import (
     signature,
 )
 from connectors.wechat.channel import SETTLE_MARGIN
+from connectors.wechat.simulate import signed_query
 from connectors.wechat.store import WeChatInboundRow, WeChatOutboxRow
 from tests.connectors.wechat.fake_api import FakeWeChatAPI
 
@@ -97,14 +98,7 @@ def make_channel(database: Database, fake_wechat: FakeWeChatAPI) -> Iterator[Mak
 
 
 def _query(**extra: str) -> dict[str, str]:
-    timestamp, nonce = str(int(time.time())), "n0nce"
-    return {
-        "timestamp": timestamp,
-        "nonce": nonce,
-        "signature": signature(TOKEN, timestamp, nonce),
-        "openid": OPENID,
-        **extra,
-    }
+    return signed_query(TOKEN, openid=OPENID, **extra)
 
 
 def _xml(
