@@ -21,7 +21,6 @@ from knowledge.rules.models import (
     EligibilityResult,
     FactDefinition,
     MissingFact,
-    OutputValue,
     ScreeningResult,
 )
 from knowledge.terms import expand_query
@@ -50,7 +49,6 @@ _LEAD_IN_LIMIT = 240
 QUESTIONS_PER_TURN = 2
 
 # Units as they are said after a number: 18个月, not 18月.
-_UNIT_WORDS = {"月": "个月"}
 # "（《中华人民共和国社会保险法》第四十六条第（一）项）" written inside explainer text.
 _INLINE_SOURCE = re.compile(r"[（(]《([^《》]+)》(第[^，,。；;（）()]*?条)?[^（）()]*[）)]")
 _SOURCE_CELL = re.compile(r"^《[^《》]+》(?:第[^，,。]*条)?$")
@@ -160,15 +158,6 @@ def unsure_answer(
     return text
 
 
-def _value(output: OutputValue) -> str:
-    if output.value is None:
-        return output.note or "以当地公布的标准为准"
-    value = f"{output.value:g}" if isinstance(output.value, float) else str(output.value)
-    sample = "（示例数据，不是官方数值）" if output.sample else ""
-    unit = _UNIT_WORDS.get(output.unit or "", output.unit or "")
-    return f"{value}{unit}{sample}"
-
-
 # Who the eligibility answers are about.
 _SUBJECT: dict[Role, str] = {"job_seeker": "您", "employer": "贵单位", "agent": "来电人"}
 # How a fact is answered: two questions are asked together only when their answers cannot
@@ -217,7 +206,7 @@ def eligibility_answer(result: EligibilityResult, role: Role) -> tuple[str, list
     if result.status == "eligible":
         lines.append(f"按{subject}提供的情况，符合{result.title}的条件。")
         for output in result.outputs:
-            lines.append(f"· {output.label}：{_value(output)}（{output.source.label}）")
+            lines.append(f"· {output.label}：{output.shown()}（{output.source.label}）")
         if result.apply:
             lines.append(f"怎么申请：{result.apply.where}")
             if result.apply.materials:
@@ -241,7 +230,7 @@ def screening_answer(screen: ScreeningResult, role: Role) -> tuple[str, list[Mis
     if eligible:
         lines.append(f"按目前的情况，{subject}可以申请：")
         for result in eligible:
-            amounts = "；".join(f"{o.label}{_value(o)}" for o in result.outputs if o.value)
+            amounts = "；".join(f"{o.label}{o.shown()}" for o in result.outputs if o.value)
             lines.append(f"· {result.title}{'（' + amounts + '）' if amounts else ''}")
     if possible:
         titles = "、".join(r.title for r in possible)

@@ -50,6 +50,8 @@ _STATE_JSON_FIELDS = (
     "last_query",
     "failures",
     "open_ticket",
+    "wishes",
+    "package_id",
 )
 
 _SENDER: TypeAdapter[Sender] = TypeAdapter(Sender)
@@ -180,6 +182,10 @@ class ConversationState(BaseModel):
     )
     failures: int = Field(default=0, ge=0, description="failed answers in a row")
     open_ticket: int | None = Field(default=None, description="hand-off ticket while one is open")
+    wishes: dict[str, Any] = Field(
+        default_factory=dict, description="the work the person looks for (JobWishes fields)"
+    )
+    package_id: int | None = Field(default=None, description="the latest service package issued")
     turns: int = Field(default=0, ge=0)
     created_at: datetime
     updated_at: datetime

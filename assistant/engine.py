@@ -21,6 +21,8 @@ from assistant.guardrails.injection import injection_markers
 from assistant.guardrails.pii import mask_pii
 from assistant.handoff import HandoffQueue
 from assistant.models import BrainName, Reply, Sender, Turn
+from assistant.packages.builder import ServicePackage
+from assistant.packages.followup import FollowUps
 from assistant.prompts import reply
 from assistant.tools import Toolbox, ToolContext
 
@@ -47,6 +49,7 @@ class Assistant:
         llm: Brain | None = None,
         default_region: str = "000000",
         default_brain: BrainName | None = None,
+        follow_ups: FollowUps | None = None,
     ) -> None:
         self.conversations = conversations
         self.handoffs = handoffs
@@ -54,6 +57,7 @@ class Assistant:
         self.llm = llm
         self.default_region = default_region
         self.default_brain: BrainName = default_brain or ("llm" if llm else "offline")
+        self.follow_ups = follow_ups
 
     @property
     def toolbox(self) -> Toolbox:
@@ -100,15 +104,24 @@ class Assistant:
             flags=flags,
         )
         ticket = self.handoffs.for_session(state.session_id) if state.open_ticket else None
+        # Only people with a package have follow-ups: other turns skip these reads.
+        follow_ups = self.follow_ups if state.package_id is not None else None
+        answer = follow_ups.take_answer(state.session_id, masked.text) if follow_ups else None
         if ticket is not None:
             draft = Draft(reply("ticket_waiting", ticket=ticket.id), handoff=ticket)
             sender: Sender = "system"
+        elif answer is not None:
+            draft = Draft(answer.text, intent="follow_up")
+            sender = "assistant"
         else:
             if state.open_ticket:  # closed elsewhere without clearing: resume
                 state.open_ticket = None
             draft = chosen.respond(context)
             self._count_failures(context, draft)
             sender = "assistant"
+        question = follow_ups.ask_due(state.session_id) if follow_ups and ticket is None else None
+        if question:
+            draft.text += "\n\n" + question
         public = " ".join(json.dumps(o.call.result, ensure_ascii=False) for o in draft.outcomes)
         text = mask_pii(draft.text, keep=public).text
         if draft.intent:
@@ -131,6 +144,9 @@ class Assistant:
         ]
         self.conversations.save(state, messages)
         handoff = self.handoffs.get(draft.handoff.id) if draft.handoff else None
+        package = next(
+            (o.value for o in draft.outcomes if isinstance(o.value, ServicePackage)), None
+        )
         finished = time.perf_counter()
         timings = context.timings
         timings.tools_ms = sum(c.duration_ms for c in calls)
@@ -146,6 +162,7 @@ class Assistant:
             facts=dict(state.facts),
             questions=draft.questions,
             handoff=handoff,
+            package=package,
             confidence=max(0.0, min(1.0, draft.confidence)),
             summary=draft.summary,
             flags=flags,

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from assistant.packages.builder import ServicePackage
 from connectors.geo import GeoPoint
 from knowledge.policies.models import Citation
 from knowledge.regions import validate_region
@@ -19,6 +20,7 @@ from knowledge.rules.models import MissingFact
 __all__ = [
     "BRAINS",
     "CHANNELS",
+    "ENGINE_INTENTS",
     "HANDOFF_REASONS",
     "INTENTS",
     "ROLES",
@@ -51,6 +53,8 @@ Intent = Literal[
     "provide_facts",
     "vacancy_search",
     "service_points",
+    "service_package",
+    "follow_up",
     "handoff_request",
     "greeting",
     "thanks",
@@ -58,6 +62,8 @@ Intent = Literal[
     "out_of_scope",
 ]
 INTENTS: tuple[Intent, ...] = get_args(Intent)
+#: Intents the engine sets itself (a follow-up answered), never the NLU.
+ENGINE_INTENTS: frozenset[Intent] = frozenset({"follow_up"})
 HandoffReason = Literal[
     "user_request",
     "low_confidence",
@@ -65,6 +71,7 @@ HandoffReason = Literal[
     "complaint",
     "sensitive",
     "policy_exception",
+    "no_progress",
 ]
 HANDOFF_REASONS: tuple[HandoffReason, ...] = get_args(HandoffReason)
 TicketStatus = Literal["open", "claimed", "closed"]
@@ -168,6 +175,9 @@ class Reply(BaseModel):
         default_factory=list, description="the facts this reply asks for"
     )
     handoff: HandoffTicket | None = None
+    package: ServicePackage | None = Field(
+        default=None, description="the service package built in this turn (web card)"
+    )
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     summary: str | None = Field(default=None, description="hotline agents: the caller's situation")
     flags: list[str] = Field(

@@ -68,6 +68,8 @@ def build_assistant(
     from assistant.engine import Assistant
     from assistant.handoff import HandoffQueue
     from assistant.nlu import NLU
+    from assistant.packages.followup import FollowUps
+    from assistant.packages.store import PackageStore
     from assistant.tools import Toolbox
     from connectors.service_points.store import ServicePointStore
     from connectors.vacancies.search import VacancySearch
@@ -78,12 +80,14 @@ def build_assistant(
     conversations = ConversationStore(database)
     handoffs = HandoffQueue(database, conversations)
     rules = rules or EligibilityEngine()
+    packages = PackageStore(database)
     toolbox = Toolbox(
         knowledge,
         rules,
         VacancySearch(VacancyStore(database)),
         ServicePointStore(database),
         handoffs,
+        packages,
     )
     offline = OfflineBrain(
         toolbox, NLU(knowledge.embedder, facts=rules.facts, policies=rules.rules)
@@ -100,6 +104,7 @@ def build_assistant(
         llm=llm,
         default_region=settings.default_region,
         default_brain=brain,
+        follow_ups=FollowUps(packages),
     )
 
 

@@ -1,4 +1,4 @@
-"""The five tools, defined once and used by every brain (and later by Rasa and the server).
+"""The six tools, defined once and used by every brain (and later by Rasa and the server).
 
 Each tool has a pydantic argument schema; :meth:`Toolbox.call` validates the arguments,
 runs the tool for one turn's context (the user's region, day, location and conversation —
@@ -23,6 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from assistant.conversations import ConversationState
 from assistant.handoff import HandoffError, HandoffQueue
 from assistant.models import HandoffReason, Role, ToolCall
+from assistant.packages.builder import ServicePackage, ServicePackageBuilder
+from assistant.packages.profile import build_profile, complete_facts
+from assistant.packages.store import PackageNotFoundError, PackageStore
 from connectors.errors import ConnectorError
 from connectors.geo import GeoPoint
 from connectors.service_points.store import ServicePointStore
@@ -38,6 +41,7 @@ from knowledge.rules.models import RuleAudience
 __all__ = [
     "SUPPORT_MARGIN",
     "TOOL_NAMES",
+    "BuildServicePackageArgs",
     "CheckEligibilityArgs",
     "FindServicePointsArgs",
     "RequestHandoffArgs",
@@ -100,6 +104,17 @@ class FindServicePointsArgs(_Args):
     limit: int = Field(default=5, ge=1, le=20)
 
 
+class BuildServicePackageArgs(_Args):
+    """Build the person's personal employment service package (就业服务包) from the facts
+    and job wishes collected in the conversation: their profile and key groups, the
+    services they need and why, the benefits they may claim, matching vacancies, training,
+    the nearest service points, the documents to bring, and follow-ups after 7 and 30
+    days. For job seekers only. Set revise when the person corrected their profile."""
+
+    vacancies: int = Field(default=3, ge=0, le=10, description="how many vacancies to include")
+    revise: bool = Field(default=False, description="replace the package issued earlier")
+
+
 class RequestHandoffArgs(_Args):
     """Hand the conversation to a human caseworker with a summary of the situation."""
 
@@ -112,12 +127,15 @@ _SCHEMAS: dict[str, type[_Args]] = {
     "check_eligibility": CheckEligibilityArgs,
     "search_vacancies": SearchVacanciesArgs,
     "find_service_points": FindServicePointsArgs,
+    "build_service_package": BuildServicePackageArgs,
     "request_handoff": RequestHandoffArgs,
 }
 TOOL_NAMES: tuple[str, ...] = tuple(_SCHEMAS)
 #: A passage ranked lower is answered from only when it supports the question this much
 #: better than the passages ranked above it.
 SUPPORT_MARGIN = 0.1
+#: A package cites the explainer passage of this many of its benefits.
+_CITED_BENEFITS = 3
 logger = logging.getLogger(__name__)
 
 
@@ -175,17 +193,21 @@ class Toolbox:
         vacancies: VacancySearch,
         points: ServicePointStore,
         handoffs: HandoffQueue,
+        packages: PackageStore,
     ) -> None:
         self.knowledge = knowledge
         self.rules = rules
         self.vacancies = vacancies
         self.points = points
         self.handoffs = handoffs
+        self.packages = packages
+        self.package_builder = ServicePackageBuilder(rules, vacancies, points)
         self._runners: dict[str, Callable[[Any, ToolContext], Any]] = {
             "search_policies": self._search_policies,
             "check_eligibility": self._check_eligibility,
             "search_vacancies": self._search_vacancies,
             "find_service_points": self._find_service_points,
+            "build_service_package": self._build_service_package,
             "request_handoff": self._request_handoff,
         }
 
@@ -235,7 +257,7 @@ class Toolbox:
     def langchain_tools(
         self, context: ToolContext, record: Callable[[ToolOutcome], None]
     ) -> list[BaseTool]:
-        """The five tools as LangChain tools for ``bind_tools``; each call is passed to
+        """The tools as LangChain tools for ``bind_tools``; each call is passed to
         ``record`` and returns its JSON result (or error) to the model."""
 
         def runner(name: str) -> Callable[..., str]:
@@ -305,6 +327,50 @@ class Toolbox:
                 near=context.location, radius_km=args.radius_km, limit=args.limit
             )
         return self.points.find(region=context.region, limit=args.limit)
+
+    def _build_service_package(
+        self, args: BuildServicePackageArgs, context: ToolContext
+    ) -> ServicePackage:
+        if context.role == "employer":
+            raise _Refused(
+                "就业服务包是为求职者准备的。企业招用人员能享受的补贴，可以直接问我，"
+                "例如“招了应届毕业生有什么补贴”"
+            )
+        state = context.state
+        complete_facts(state.facts, on_date=context.on_date)
+        profile = build_profile(
+            state.facts,
+            state.wishes,
+            region=context.region,
+            on_date=context.on_date,
+            vocabulary=self.rules.facts,
+        )
+        package = self.package_builder.build(
+            profile, location=context.location, vacancy_limit=args.vacancies
+        )
+        stored = None
+        if args.revise and state.package_id is not None:
+            try:
+                stored = self.packages.revise(state.package_id, package)
+            except PackageNotFoundError:
+                stored = None  # deleted meanwhile: issue a new one
+        if stored is None:
+            stored = self.packages.save(
+                package, session_id=state.session_id, channel=state.channel, user_id=state.user_id
+            )
+        state.package_id = stored.id
+        for benefit in stored.benefits[:_CITED_BENEFITS]:
+            # The explainer of each benefit, so the package cites the documents too.
+            context.cite(
+                self.knowledge.search(
+                    benefit.title,
+                    region=context.region,
+                    on_date=context.on_date,
+                    audience="job_seeker",
+                    k=1,
+                )
+            )
+        return stored
 
     def _request_handoff(self, args: RequestHandoffArgs, context: ToolContext) -> Any:
         return self.handoffs.open(context.state, reason=args.reason, summary=args.summary)

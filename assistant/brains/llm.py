@@ -1,4 +1,4 @@
-"""The LLM brain: a chat model behind any OpenAI-compatible endpoint calls the five tools.
+"""The LLM brain: a chat model behind any OpenAI-compatible endpoint calls the same tools.
 
 The model makes the conversation fluent; it is never trusted with facts and never a single
 point of failure. What it sees is the masked text only (the engine masks PII before a brain

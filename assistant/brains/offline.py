@@ -4,14 +4,19 @@ input always gives the same answer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from assistant import composer
 from assistant.brains import Draft, TurnContext
+from assistant.conversations import ConversationState
 from assistant.guardrails.sensitive import SensitiveTopic, detect_sensitive
 from assistant.models import BrainName, HandoffReason
 from assistant.nlu import NLU, Understanding
+from assistant.nlu.models import VacancyQuery
+from assistant.packages.profile import reconcile_facts
+from assistant.packages.text import package_text
 from assistant.prompts import reply
 from assistant.tools import Toolbox, ToolOutcome
 from knowledge.policies.models import Citation
@@ -26,6 +31,7 @@ _REASON_TEXT = {
     "complaint": "用户投诉",
     "sensitive": "涉及需要人工跟进的敏感情况",
     "policy_exception": "用户的情况可能需要政策上的特殊处理",
+    "no_progress": "就业服务包回访显示没有进展",
 }
 
 
@@ -33,6 +39,25 @@ _REASON_TEXT = {
 _SURE_INTENT = 0.5
 #: A question this short that names no policy follows up the previous one.
 FOLLOW_UP_CHARS = 12
+
+
+#: "这不对" and the like, said of the profile just shown.
+_CORRECTION = re.compile(r"不对|错了|不是这样|搞错|弄错|有误|改一下|更正")
+
+
+def _remember_wishes(state: ConversationState, query: VacancyQuery | None) -> None:
+    """What the person said they look for, kept for their profile (newest wins)."""
+    if query is None:
+        return
+    said = {
+        "occupation": query.keywords,
+        "district": query.district,
+        "salary_min": query.salary_min,
+        "employment_type": query.employment_type,
+    }
+    state.wishes.update({name: value for name, value in said.items() if value})
+    if query.near_me:
+        state.wishes["near_me"] = True
 
 
 class OfflineBrain:
@@ -49,6 +74,7 @@ class OfflineBrain:
             "provide_facts": self._eligibility,
             "vacancy_search": self._vacancies,
             "service_points": self._service_points,
+            "service_package": self._service_package,
             "handoff_request": self._handoff_request,
             "greeting": self._fixed("greeting"),
             "thanks": self._fixed("thanks"),
@@ -63,10 +89,15 @@ class OfflineBrain:
         if topic is not None:
             return self._sensitive(context, topic)
         state = context.state
+        # Right after a package, facts the person gives correct their profile.
+        profile_open = (
+            state.last_intent == "service_package" and not state.pending and not state.active_policy
+        )
         understanding = self.nlu.understand(
             context.text,
             pending=state.pending,
             active_policy=state.active_policy,
+            profile_open=profile_open,
             today=context.tools.on_date,
         )
         state.facts.update(understanding.facts)
@@ -75,7 +106,17 @@ class OfflineBrain:
             return self._ask_again(context)
         if understanding.region:
             context.tools.region = understanding.region
-        draft = self._routes[understanding.intent](context, understanding)
+        if profile_open and understanding.intent == "provide_facts":
+            reconcile_facts(state.facts, understanding.facts, on_date=context.tools.on_date)
+            draft = self._service_package(context, understanding, revise=True)
+        elif (
+            profile_open
+            and understanding.intent == "out_of_scope"
+            and _CORRECTION.search(context.text)
+        ):
+            draft = Draft(reply("package_correction"), intent="service_package", answered=False)
+        else:
+            draft = self._routes[understanding.intent](context, understanding)
         draft.intent = draft.intent or understanding.intent
         if context.turn.role == "agent" and draft.summary is None:
             draft.summary = self.summary(context)
@@ -219,6 +260,7 @@ class OfflineBrain:
 
     def _vacancies(self, context: TurnContext, understanding: Understanding) -> Draft:
         query = understanding.vacancy
+        _remember_wishes(context.state, query)
         arguments: dict[str, Any] = {}
         if query is not None:
             arguments = query.model_dump(exclude_none=True, exclude_defaults=True)
@@ -243,6 +285,26 @@ class OfflineBrain:
         if not search.ok:
             return Draft(reply("need_location"), outcomes=[search], answered=False)
         return Draft(composer.service_points_answer(search.value), outcomes=[search])
+
+    def _service_package(
+        self, context: TurnContext, understanding: Understanding, *, revise: bool = False
+    ) -> Draft:
+        state = context.state
+        _remember_wishes(state, understanding.vacancy)
+        # The package settles what was being asked: what the person says next corrects it.
+        state.pending = []
+        state.active_policy = None
+        arguments = {"revise": True} if revise else {}
+        built = self.toolbox.call("build_service_package", arguments, context.tools)
+        if not built.ok:
+            return Draft(str(built.call.error), outcomes=[built], answered=False)
+        text = package_text(built.value)
+        if revise:
+            text = reply("package_revised") + "\n" + text
+        citations = list(context.tools.citations)
+        if citations:
+            text += "\n\n" + composer.sources_text(citations, context.tools.cite(citations))
+        return Draft(text, intent="service_package", outcomes=[built])
 
     def _handoff_request(self, context: TurnContext, _: Understanding) -> Draft:
         ticket = self.handoff(context, "user_request")

@@ -17,7 +17,7 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.models import Intent
+from assistant.models import ENGINE_INTENTS, Intent
 from assistant.nlu.errors import LexiconError
 from assistant.nlu.numbers import NUMBER, expand_placeholders
 
@@ -64,6 +64,7 @@ class _RawScoring(_Raw):
     facts_yield_to: list[Intent]
     answer_yields_to: list[Intent]
     pattern_required: list[Intent] = []
+    pattern_wins: list[Intent] = []
 
 
 class _RawIntent(_Raw):
@@ -94,6 +95,7 @@ class IntentLexicon:
     facts_yield_to: frozenset[Intent]
     answer_yields_to: frozenset[Intent]
     pattern_required: frozenset[Intent]
+    pattern_wins: frozenset[Intent]
     consequential: tuple[re.Pattern[str], ...]
 
 
@@ -271,7 +273,7 @@ def _alternation(words: list[str]) -> str:
 
 def _intent_lexicon(path: Path) -> IntentLexicon:
     raw: _RawIntents = _parsed(_RawIntents, path)
-    missing = sorted(set(get_args(Intent)) - set(raw.intents))
+    missing = sorted(set(get_args(Intent)) - ENGINE_INTENTS - set(raw.intents))
     if missing:
         raise LexiconError(str(path), f"缺少意图的例句：{', '.join(missing)}")
     intents = {
@@ -292,6 +294,7 @@ def _intent_lexicon(path: Path) -> IntentLexicon:
         facts_yield_to=frozenset(scoring.facts_yield_to),
         answer_yields_to=frozenset(scoring.answer_yields_to),
         pattern_required=frozenset(scoring.pattern_required),
+        pattern_wins=frozenset(scoring.pattern_wins),
         consequential=tuple(_compile(p, path) for p in raw.consequential),
     )
 

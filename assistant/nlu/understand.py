@@ -62,20 +62,23 @@ class NLU:
         *,
         pending: Sequence[str] = (),
         active_policy: str | None = None,
+        profile_open: bool = False,
         today: date | None = None,
     ) -> Understanding:
         """What ``text`` asks and says.
 
         ``pending``: the facts the assistant asked for last turn, in the order asked;
-        ``active_policy``: the policy being checked in this conversation, if any.
+        ``active_policy``: the policy being checked in this conversation, if any;
+        ``profile_open``: the person was just shown their profile (a package), so facts
+        they give correct it.
         """
         clean = normalize(text)
         reading = self._facts.read(clean, pending=pending, today=today or date.today())
-        in_conversation = bool(pending) or active_policy is not None
+        in_conversation = bool(pending) or active_policy is not None or profile_open
         intent, confidence = self._intent(clean, reading, in_conversation=in_conversation)
         region = region_from_text(clean)
         vacancy = None
-        if intent == "vacancy_search":
+        if intent in ("vacancy_search", "service_package"):
             district = self._district(clean, region)
             vacancy = self._vacancy.read(clean, district=district, used=reading.spans)
         consequential = intent == "eligibility_check" or (
@@ -110,6 +113,9 @@ class NLU:
             return "provide_facts", intents.facts_confidence
         if not any(ch.isalnum() for ch in text):  # nothing but punctuation or blanks
             return "out_of_scope", 0.0
+        winners = sorted(hits & intents.pattern_wins)
+        if winners:
+            return winners[0], intents.pattern_confidence
         scores = self._scorer.score(text, hits)
         best = scores.best
         if best in intents.pattern_required and best not in hits:

@@ -150,6 +150,10 @@ class ConditionTrace(BaseModel):
     explanation: str
 
 
+#: Units written as words after a number: 18 月 -> 18个月.
+_UNIT_WORDS = {"月": "个月"}
+
+
 class OutputValue(BaseModel):
     """An amount or duration: ``source`` is its legal basis, ``parameter_sources`` name
     where the figures in it come from (a notice, a province, sample data)."""
@@ -165,6 +169,14 @@ class OutputValue(BaseModel):
     @property
     def sample(self) -> bool:
         return self.source.sample or any(s.sample for s in self.parameter_sources)
+
+    def shown(self) -> str:
+        """The value with its unit in words, or the note on where the value comes from."""
+        if self.value is None:
+            return self.note or "以当地公布的标准为准"
+        value = f"{self.value:g}" if isinstance(self.value, float) else str(self.value)
+        sample = "（示例数据，不是官方数值）" if self.sample else ""
+        return f"{value}{_UNIT_WORDS.get(self.unit or '', self.unit or '')}{sample}"
 
 
 class MissingFact(BaseModel):
