@@ -106,14 +106,10 @@ class OfflineBrain:
             return self._ask_again(context)
         if understanding.region:
             context.tools.region = understanding.region
-        if profile_open and understanding.intent == "provide_facts":
+        if profile_open and understanding.facts and understanding.intent == "provide_facts":
             reconcile_facts(state.facts, understanding.facts, on_date=context.tools.on_date)
             draft = self._service_package(context, understanding, revise=True)
-        elif (
-            profile_open
-            and understanding.intent == "out_of_scope"
-            and _CORRECTION.search(context.text)
-        ):
+        elif profile_open and not understanding.facts and _CORRECTION.search(context.text):
             draft = Draft(reply("package_correction"), intent="service_package", answered=False)
         else:
             draft = self._routes[understanding.intent](context, understanding)

@@ -333,12 +333,15 @@ class PackageStore:
             row = session.get(FollowUpRow, follow_up_id)
             if row is None:
                 raise LookupError(f"回访 {follow_up_id} 不存在")
-            row.status, row.outcome, row.answer, row.answered_at = (
-                "answered",
-                outcome,
-                answer[:1000],
-                moment,
+            # Follow-ups asked together (a person back after a month) share the answer.
+            session.connection().execute(
+                sa.update(FollowUpRow)
+                .where(FollowUpRow.package_id == row.package_id, FollowUpRow.status == "asked")
+                .values(
+                    status="answered", outcome=outcome, answer=answer[:1000], answered_at=moment
+                )
             )
+            session.refresh(row)
             package = session.get(ServicePackageRow, row.package_id)
             assert package is not None  # the foreign key
             if package.outcome is None or OUTCOMES.index(outcome) < OUTCOMES.index(package.outcome):

@@ -141,7 +141,7 @@ def test_a_marker_that_names_no_passage_is_removed(openai_stub: OpenAIStub, ask:
     assert "[9]" not in "".join(line for line in reply.text.splitlines() if "来源" in line)
 
 
-def test_the_request_carries_the_five_tools_as_json_schemas(
+def test_the_request_carries_every_tool_as_a_json_schema(
     openai_stub: OpenAIStub,
     ask: Ask,
 ) -> None:
@@ -152,7 +152,7 @@ def test_the_request_carries_the_five_tools_as_json_schemas(
     assert request["model"] == "stub"
     assert request.get("stream") in (None, False)
     tools = request["tools"]
-    assert len(tools) == 5
+    assert len(tools) == len(TOOL_NAMES)
     assert {t["function"]["name"] for t in tools} == set(TOOL_NAMES)
     for tool in tools:
         assert tool["type"] == "function"
