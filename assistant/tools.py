@@ -36,6 +36,7 @@ from knowledge.policies.knowledge_base import KnowledgeBase
 from knowledge.policies.models import Citation
 from knowledge.rules.engine import EligibilityEngine
 from knowledge.rules.errors import RuleError
+from knowledge.rules.facts import coerce_facts
 from knowledge.rules.models import RuleAudience
 
 __all__ = [
@@ -111,6 +112,14 @@ class BuildServicePackageArgs(_Args):
     the nearest service points, the documents to bring, and follow-ups after 7 and 30
     days. For job seekers only. Set revise when the person corrected their profile."""
 
+    facts: dict[str, Any] = Field(
+        default_factory=dict,
+        description="facts the person stated, by name from the fact vocabulary",
+    )
+    occupation: str | None = Field(default=None, max_length=100, description="job sought: 会计")
+    district: str | None = Field(default=None, max_length=50, description="区县 to work in")
+    salary_min: float | None = Field(default=None, ge=0, description="yuan per month expected")
+    employment_type: EmploymentType | None = None
     vacancies: int = Field(default=3, ge=0, le=10, description="how many vacancies to include")
     revise: bool = Field(default=False, description="replace the package issued earlier")
 
@@ -337,6 +346,11 @@ class Toolbox:
                 "例如“招了应届毕业生有什么补贴”"
             )
         state = context.state
+        state.facts.update(coerce_facts(args.facts, self.rules.facts))
+        wishes = args.model_dump(
+            include={"occupation", "district", "salary_min", "employment_type"}, exclude_none=True
+        )
+        state.wishes.update({k: str(v) if k == "employment_type" else v for k, v in wishes.items()})
         complete_facts(state.facts, on_date=context.on_date)
         profile = build_profile(
             state.facts,

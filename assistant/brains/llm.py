@@ -46,6 +46,8 @@ from assistant.guardrails.grounding import remove_sentences, ungrounded_sentence
 from assistant.guardrails.injection import as_data
 from assistant.guardrails.sensitive import detect_sensitive
 from assistant.models import BrainName, HandoffTicket, Intent, Message
+from assistant.packages.builder import ServicePackage
+from assistant.packages.text import package_text
 from assistant.prompts import render
 from assistant.settings import Settings
 from assistant.tools import Toolbox, ToolOutcome
@@ -73,6 +75,7 @@ _INTENT_BY_TOOL: dict[str, Intent] = {
     "check_eligibility": "eligibility_check",
     "search_vacancies": "vacancy_search",
     "find_service_points": "service_points",
+    "build_service_package": "service_package",
     "request_handoff": "handoff_request",
 }
 # Results whose text others wrote (policy documents, employers' vacancy feeds).
@@ -260,6 +263,11 @@ class LLMBrain:
         if cited:
             passages = [context.tools.citations[n - 1] for n in cited]
             text += "\n\n" + composer.sources_text(passages, cited)
+        package = next(
+            (o.value for o in run.outcomes if o.ok and isinstance(o.value, ServicePackage)), None
+        )
+        if package is not None:  # the package itself, as the offline brain words it
+            text += "\n\n" + package_text(package)
         ticket = _ticket(run.outcomes)
         if ticket is not None and str(ticket.id) not in text:
             text += "\n\n" + composer.handoff_answer(ticket)

@@ -41,6 +41,8 @@ _SURE_INTENT = 0.5
 FOLLOW_UP_CHARS = 12
 
 
+#: A job wish said beside other things: "想找会计的工作", "想做电工".
+_JOB_WISH = re.compile(r"找[^,，。;；!！?？]{0,10}(?:工作|活|岗位|班)|想(?:做|干|当)")
 #: "这不对" and the like, said of the profile just shown.
 _CORRECTION = re.compile(r"不对|错了|不是这样|搞错|弄错|有误|改一下|更正")
 
@@ -106,6 +108,9 @@ class OfflineBrain:
             return self._ask_again(context)
         if understanding.region:
             context.tools.region = understanding.region
+        if understanding.vacancy is None and _JOB_WISH.search(context.text):
+            # "我今年毕业，想找会计的工作" gives facts and a wish: the profile keeps both.
+            _remember_wishes(state, self.nlu.job_search(context.text, today=context.tools.on_date))
         if profile_open and understanding.facts and understanding.intent == "provide_facts":
             reconcile_facts(state.facts, understanding.facts, on_date=context.tools.on_date)
             draft = self._service_package(context, understanding, revise=True)

@@ -16,7 +16,7 @@ from assistant.models import Intent
 from assistant.nlu.facts import FactReader, FactReading
 from assistant.nlu.intents import IntentScorer
 from assistant.nlu.lexicon import load_lexicon
-from assistant.nlu.models import Understanding
+from assistant.nlu.models import Understanding, VacancyQuery
 from assistant.nlu.policies import PolicyFinder
 from assistant.nlu.vacancy import VacancyReader
 from connectors.embeddings import Embedder
@@ -94,6 +94,14 @@ class NLU:
             region=region,
             consequential=consequential,
         )
+
+    def job_search(self, text: str, *, today: date | None = None) -> VacancyQuery:
+        """The job-search filters of ``text`` whatever its intent, the words read as facts
+        left out ("我今年毕业，想找会计的工作" looks for 会计)."""
+        clean = normalize(text)
+        reading = self._facts.read(clean, pending=(), today=today or date.today())
+        district = self._district(clean, region_from_text(clean))
+        return self._vacancy.read(clean, district=district, used=reading.spans)
 
     def _intent(
         self, text: str, reading: FactReading, *, in_conversation: bool

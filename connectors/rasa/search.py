@@ -16,7 +16,12 @@ from connectors.rasa.context import parse_location
 from knowledge.policies.models import Citation
 from knowledge.regions import level_of, region_from_text, region_name
 
-__all__ = ["SearchPoliciesAction", "SearchVacanciesAction", "ServicePointsAction"]
+__all__ = [
+    "SearchPoliciesAction",
+    "SearchVacanciesAction",
+    "ServicePointsAction",
+    "slot_or_entity",
+]
 
 
 class SearchPoliciesAction(JiuyeAction):
@@ -74,8 +79,8 @@ class SearchVacanciesAction(JiuyeAction):
         return []
 
     def _arguments(self, tracker: Any) -> dict[str, Any]:
-        title = _slot_or_entity(tracker, "job_title")
-        district = _slot_or_entity(tracker, "district")
+        title = slot_or_entity(tracker, "job_title")
+        district = slot_or_entity(tracker, "district")
         if title or district:
             return {
                 key: value for key, value in (("query", title), ("district", district)) if value
@@ -118,7 +123,8 @@ class ServicePointsAction(JiuyeAction):
         return []
 
 
-def _slot_or_entity(tracker: Any, name: str) -> str | None:
+def slot_or_entity(tracker: Any, name: str) -> str | None:
+    """A slot's value, else the latest message's entity of that name, stripped."""
     value = tracker.get_slot(name) or next(tracker.get_latest_entity_values(name), None)
     if value is None:
         return None

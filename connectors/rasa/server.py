@@ -19,6 +19,7 @@ from connectors.rasa.base import JiuyeAction
 from connectors.rasa.context import RasaParts
 from connectors.rasa.eligibility import CheckEligibilityAction, EligibilityFormValidation
 from connectors.rasa.handoff import HandoffAction
+from connectors.rasa.package import ServicePackageAction
 from connectors.rasa.search import SearchPoliciesAction, SearchVacanciesAction, ServicePointsAction
 
 __all__ = ["ACTION_NAMES", "build_executor", "build_parts", "run_server"]
@@ -28,6 +29,7 @@ _ACTIONS: tuple[type[JiuyeAction], ...] = (
     CheckEligibilityAction,
     SearchVacanciesAction,
     ServicePointsAction,
+    ServicePackageAction,
     HandoffAction,
 )
 ACTION_NAMES: tuple[str, ...] = (

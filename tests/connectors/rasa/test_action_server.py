@@ -19,6 +19,7 @@ import yaml
 
 from assistant.conversations import ConversationStore
 from assistant.handoff import HandoffQueue
+from assistant.packages.store import PackageStore
 from assistant.runtime import build_database
 from assistant.settings import Settings
 from knowledge.rules.engine import EligibilityEngine
@@ -31,6 +32,7 @@ ACTIONS = {
     "action_check_eligibility",
     "action_search_vacancies",
     "action_find_service_points",
+    "action_build_service_package",
     "action_handoff",
     "validate_eligibility_form",
 }
@@ -145,7 +147,7 @@ def slot_events(body: dict[str, Any]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in body["events"] if e["event"] == "slot"}
 
 
-def test_health_and_the_six_actions(server: Server) -> None:
+def test_health_and_the_seven_actions(server: Server) -> None:
     assert httpx.get(f"{server.base}/health", timeout=5).json() == {"status": "ok"}
     listed = {a["name"] for a in httpx.get(f"{server.base}/actions", timeout=5).json()}
     assert listed == ACTIONS
@@ -319,6 +321,38 @@ def test_handoff_stores_the_conversation_opens_a_ticket_and_pauses(server: Serve
         ("user", "我要找人工"),
     ]
     assert "13812345678" not in ticket.transcript[0].text
+
+
+def test_the_package_action_builds_stores_and_utters_a_package(server: Server) -> None:
+    body = server.run(
+        "action_build_service_package",
+        text="我今年6月大学毕业，想在金水区找会计的工作",
+        slots={"region": ZHENGZHOU},
+        sender="rasa-package",
+    )
+    (message,) = body["responses"]
+    assert message["text"].startswith("【您的就业服务包（编号")
+    assert "高校毕业生" in message["text"] and "一次性求职创业补贴" in message["text"]
+    package = message["custom"]["package"]
+    assert package["profile"]["wishes"]["occupation"] == "会计"
+    assert [b["policy_id"] for b in package["benefits"]] == ["job_search_grant"]
+    database = build_database(Settings(data_dir=server.data_dir))
+    try:
+        stored = PackageStore(database).for_session("rasa:rasa-package")
+        assert [s.id for s in stored] == [package["id"]]
+        assert [f.day for f in stored[0].follow_ups] == [7, 30]
+        state = ConversationStore(database).get("rasa:rasa-package")
+        assert state is not None and state.package_id == package["id"]
+    finally:
+        database.dispose()
+
+    employer = server.run(
+        "action_build_service_package",
+        text="给我一个就业服务包",
+        slots={"region": ZHENGZHOU, "role": "employer"},
+        sender="rasa-boss",
+    )
+    assert "为求职者准备" in employer["responses"][0]["text"]
 
 
 def test_an_unknown_action_is_rasa_sdks_404(server: Server) -> None:
