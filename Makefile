@@ -50,6 +50,7 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/scaleout.py
 	$(BIN)/python bench/vacancies.py
 	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/packages.py
 
 # The shipped conversation suites (eval/suites/), reports in build/eval/.
 eval: $(STAMP_TEST)
