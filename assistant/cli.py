@@ -35,6 +35,7 @@ app = typer.Typer(
 
 def _register_subcommands() -> None:
     from assistant.chat_cli import ask, chat
+    from assistant.package_cli import package
     from assistant.points_cli import points_app
     from assistant.server.cli import serve, token_app
     from assistant.vacancies_cli import vacancies_app
@@ -46,6 +47,7 @@ def _register_subcommands() -> None:
     app.command()(serve)
     app.command(name="rasa-actions")(rasa_actions)
     app.command(name="eval")(eval_command)
+    app.command()(package)
 
     app.add_typer(vacancies_app, name="vacancies")
     app.add_typer(token_app, name="token")

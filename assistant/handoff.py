@@ -23,7 +23,7 @@ it decides on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -224,12 +224,18 @@ class HandoffQueue:
     # the ticket's life ---------------------------------------------------------------
 
     def open(
-        self, state: ConversationState, *, reason: HandoffReason, summary: str
+        self,
+        state: ConversationState,
+        *,
+        reason: HandoffReason,
+        summary: str,
+        facts: Mapping[str, Any] | None = None,
     ) -> HandoffTicket:
         """Open a ticket for the conversation of ``state`` (or give back its open one).
 
         The state is saved with ``open_ticket`` set in the same transaction as the
-        ticket, and ``state`` is updated once that transaction has committed.
+        ticket, and ``state`` is updated once that transaction has committed. The ticket
+        carries the conversation's facts, or ``facts`` when given (a package's profile).
         """
         if reason not in HANDOFF_REASONS:
             raise ValueError(f"未知的转人工原因：{reason}")
@@ -249,7 +255,7 @@ class HandoffQueue:
                     region=state.region,
                     reason=reason,
                     summary=summary,
-                    facts=dict(state.facts),
+                    facts=dict(state.facts if facts is None else facts),
                     contact=f"{state.channel}:{state.user_id}",
                     status="open",
                     created_at=now,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from assistant.engine import Assistant
     from assistant.models import BrainName, Reply, Turn
+    from assistant.packages.push import FollowUpPush
     from connectors.wechat import WeChatChannel
     from knowledge.rules.engine import EligibilityEngine
 
@@ -25,6 +26,7 @@ __all__ = [
     "build_assistant",
     "build_database",
     "build_embedder",
+    "build_follow_up_push",
     "build_knowledge_base",
     "build_vacancy_sync",
     "build_wechat_channel",
@@ -191,4 +193,24 @@ def build_wechat_channel(
         replay_window=settings.wechat_replay_window,
         max_body_bytes=settings.wechat_max_body_bytes,
         workers=settings.wechat_turn_workers,
+    )
+
+
+def build_follow_up_push(
+    settings: Settings, database: Database, channel: WeChatChannel | None
+) -> FollowUpPush | None:
+    """The push of due follow-ups to the WeChat accounts that can send customer-service
+    messages, or None when there is none or ``JIUYE_FOLLOW_UP_INTERVAL`` is 0."""
+    from assistant.packages.push import PUSH_CHANNELS, FollowUpPush
+
+    if channel is None or settings.follow_up_interval == 0:
+        return None
+    channels = [name for name in PUSH_CHANNELS if channel.can_send(name)]
+    if not channels:
+        return None
+    return FollowUpPush(
+        database,
+        channels=channels,
+        interval=settings.follow_up_interval,
+        notify=channel.delivery.notify,
     )

@@ -137,6 +137,13 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="seconds a callback's timestamp may be off"
     )
     wechat_max_body_bytes: int = Field(default=64_000, gt=0, description="largest callback body")
+    follow_up_interval: float = Field(
+        default=300.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="seconds between pushes of due package follow-ups to WeChat users in the "
+        "48-hour window; 0 turns pushing off (they are then asked when the person next writes)",
+    )
 
     @property
     def wechat_configured(self) -> bool:

@@ -16,7 +16,7 @@ from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from assistant.conversations import TaggedJSON, to_aware_utc
 from assistant.packages.builder import ServicePackage
@@ -275,33 +275,51 @@ class PackageStore:
             return [FollowUp.from_row(r) for r in rows]
 
     def due_on_channels(
-        self, channels: Sequence[str], *, now: datetime | None = None, limit: int = 200
+        self,
+        channels: Sequence[str],
+        *,
+        now: datetime | None = None,
+        limit: int = 200,
+        after: FollowUp | None = None,
     ) -> list[FollowUp]:
-        """Due, unasked follow-ups of people on ``channels`` (for pushing), the earliest first."""
+        """Due, unasked follow-ups of people on ``channels`` (for pushing), the earliest first
+        (by due time, then id); with ``after``, the next page after that follow-up."""
+        query = sa.select(FollowUpRow).where(
+            FollowUpRow.channel.in_(list(channels)),
+            FollowUpRow.status == "scheduled",
+            FollowUpRow.due_at <= (now or _now()),
+        )
+        if after is not None:
+            query = query.where(
+                sa.or_(
+                    FollowUpRow.due_at > after.due_at,
+                    sa.and_(FollowUpRow.due_at == after.due_at, FollowUpRow.id > after.id),
+                )
+            )
         with self.database.session() as session:
             rows = session.scalars(
-                sa.select(FollowUpRow)
-                .where(
-                    FollowUpRow.channel.in_(list(channels)),
-                    FollowUpRow.status == "scheduled",
-                    FollowUpRow.due_at <= (now or _now()),
-                )
-                .order_by(FollowUpRow.due_at)
-                .limit(limit)
+                query.order_by(FollowUpRow.due_at, FollowUpRow.id).limit(limit)
             ).all()
             return [FollowUp.from_row(r) for r in rows]
 
     def mark_asked(self, follow_up_ids: Sequence[int], *, now: datetime | None = None) -> int:
         """Marks scheduled follow-ups asked; returns how many this call marked (a follow-up
         another worker marked first is not counted, so each is asked once)."""
+        with self.database.session() as session:
+            return self.mark_asked_in(session, follow_up_ids, now=now)
+
+    def mark_asked_in(
+        self, session: Session, follow_up_ids: Sequence[int], *, now: datetime | None = None
+    ) -> int:
+        """:meth:`mark_asked` inside a caller's unit of work (the push marks, queues the
+        message and writes the transcript in one transaction)."""
         if not follow_up_ids:
             return 0
-        with self.database.session() as session:
-            result = session.connection().execute(
-                sa.update(FollowUpRow)
-                .where(FollowUpRow.id.in_(list(follow_up_ids)), FollowUpRow.status == "scheduled")
-                .values(status="asked", asked_at=now or _now())
-            )
+        result = session.connection().execute(
+            sa.update(FollowUpRow)
+            .where(FollowUpRow.id.in_(list(follow_up_ids)), FollowUpRow.status == "scheduled")
+            .values(status="asked", asked_at=now or _now())
+        )
         return int(result.rowcount or 0)
 
     def awaiting_answer(self, session_id: str, *, now: datetime | None = None) -> FollowUp | None:

@@ -19,7 +19,16 @@ from assistant.server.abuse import BodySizeLimit, RateLimits
 from assistant.server.auth import TokenBook
 from assistant.server.errors import install_error_handlers
 from assistant.server.observability import Metrics, RequestContextMiddleware
-from assistant.server.routes import admin, assist, chat, handoffs, health, pages, wechat
+from assistant.server.routes import (
+    admin,
+    assist,
+    chat,
+    handoffs,
+    health,
+    packages,
+    pages,
+    wechat,
+)
 from assistant.server.services import Services, build_services
 from assistant.settings import Settings
 
@@ -32,6 +41,9 @@ _DESCRIPTION = """就业（Jiuye）公共就业服务助手的 HTTP 接口。
 - 对话：`POST /v1/chat`（及 SSE 流式 `/v1/chat/stream`），会话记录 `GET /v1/sessions/{id}`
 - 坐席辅助：`POST /v1/assist`、`POST /v1/assist/feedback`（需坐席令牌）
 - 转人工：`/v1/handoffs`（需人工服务专员令牌）
+- 就业服务包：到期回访 `GET /v1/follow-ups`（访客）；服务包 `/v1/packages/{id}`、
+  回访无进展名单 `GET /v1/follow-ups/no-progress`、转人工跟进 `POST /v1/packages/{id}/ticket`
+  （需人工服务专员令牌）
 - 管理：`/v1/admin/*`（需管理员令牌）
 - 微信：`/wechat/mp`（公众号）、`/wechat/work`（企业微信）回调，按微信签名校验
 
@@ -74,6 +86,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         chat.router,
         assist.router,
         handoffs.router,
+        packages.router,
         admin.router,
         health.router,
         wechat.router,

@@ -16,17 +16,25 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.guardrails.pii import mask_pii
 
+if TYPE_CHECKING:
+    from assistant.packages.store import PackageStatistics
+
 __all__ = [
     "JsonLogFormatter",
     "Metrics",
+    "PackageCollector",
     "RequestContextMiddleware",
     "configure_logging",
     "request_id",
@@ -87,6 +95,48 @@ def configure_logging(level: str = "INFO", stream: Any = None) -> None:
     logging.getLogger("uvicorn.access").disabled = True  # our access log has request ids
 
 
+class PackageCollector(Collector):
+    """Service packages and their follow-ups, read from the store at each scrape (the
+    database is the truth, shared by every worker): packages issued, in total and per key
+    group ("none" for people in no key group), follow-ups asked and answered, and the
+    packages by their best outcome so far ("none" before any answer)."""
+
+    def __init__(self) -> None:
+        #: Reads the figures; set once the services exist (the /metrics route does).
+        self.source: Callable[[], PackageStatistics] | None = None
+
+    def describe(self) -> Iterator[Metric]:
+        yield from self._families(None)
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._families(self.source() if self.source is not None else None)
+
+    @staticmethod
+    def _families(stats: PackageStatistics | None) -> Iterator[Metric]:
+        issued = CounterMetricFamily("jiuye_service_packages", "Service packages issued")
+        groups = CounterMetricFamily(
+            "jiuye_service_packages_key_group",
+            "Service packages issued per key group",
+            labels=["key_group"],
+        )
+        follow_ups = CounterMetricFamily(
+            "jiuye_follow_ups", "Package follow-ups asked and answered", labels=["state"]
+        )
+        outcomes = GaugeMetricFamily(
+            "jiuye_package_outcomes", "Service packages by best outcome", labels=["outcome"]
+        )
+        if stats is not None:
+            issued.add_metric([], stats.issued)
+            for group, count in sorted(stats.by_key_group.items()):
+                groups.add_metric([group], count)
+            groups.add_metric(["none"], stats.without_key_group)
+            follow_ups.add_metric(["asked"], stats.follow_ups_asked)
+            follow_ups.add_metric(["answered"], stats.follow_ups_answered)
+            for outcome, count in stats.outcomes.items():
+                outcomes.add_metric([outcome], count)
+        yield from (issued, groups, follow_ups, outcomes)
+
+
 class Metrics:
     """The service's Prometheus metrics."""
 
@@ -122,6 +172,8 @@ class Metrics:
         self.handoff_queue = Gauge(
             "jiuye_handoff_queue", "Tickets waiting or being served", ["status"], registry=r
         )
+        self.packages = PackageCollector()
+        r.register(self.packages)
 
 
 class RequestContextMiddleware:

@@ -9,6 +9,7 @@ from assistant.assist import AgentAssist
 from assistant.engine import Assistant
 from assistant.feedback import FeedbackStore
 from assistant.models import BrainName, HandoffTicket, Reply, Turn
+from assistant.packages.push import FollowUpPush
 from assistant.server.observability import Metrics
 from assistant.settings import Settings
 from connectors.handoff_sinks import HandoffWebhook
@@ -24,7 +25,8 @@ log = logging.getLogger("jiuye.turns")
 @dataclass
 class Services:
     """What the routes use; ``start``/``stop`` run the background work (vacancy sync,
-    hand-off webhook, WeChat customer-service delivery) for the app's lifetime."""
+    hand-off webhook, WeChat customer-service delivery, the push of due follow-ups to
+    WeChat users) for the app's lifetime."""
 
     settings: Settings
     knowledge: KnowledgeBase
@@ -34,6 +36,7 @@ class Services:
     vacancy_sync: PeriodicSync
     webhook: HandoffWebhook | None = None
     wechat: WeChatChannel | None = None
+    follow_up_push: FollowUpPush | None = None
     metrics: Metrics = field(default_factory=Metrics)
 
     def __post_init__(self) -> None:
@@ -79,11 +82,15 @@ class Services:
             self.webhook.start()
         if self.wechat is not None:
             self.wechat.start()
+        if self.follow_up_push is not None:
+            self.follow_up_push.start()
 
     def stop(self) -> None:
         self.vacancy_sync.stop()
         if self.webhook is not None:
             self.webhook.close()
+        if self.follow_up_push is not None:
+            self.follow_up_push.stop()  # before the channel, whose delivery it wakes
         if self.wechat is not None:
             self.wechat.stop()
 
@@ -93,6 +100,7 @@ def build_services(settings: Settings, knowledge: KnowledgeBase | None = None) -
     ``jiuye serve`` loads them first unless told not to)."""
     from assistant.runtime import (
         build_assistant,
+        build_follow_up_push,
         build_knowledge_base,
         build_vacancy_sync,
         build_wechat_channel,
@@ -130,4 +138,5 @@ def build_services(settings: Settings, knowledge: KnowledgeBase | None = None) -
         webhook=webhook,
     )
     services.wechat = build_wechat_channel(settings, knowledge.database, services.respond)
+    services.follow_up_push = build_follow_up_push(settings, knowledge.database, services.wechat)
     return services

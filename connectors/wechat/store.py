@@ -6,12 +6,12 @@ inserts a row keyed by the message (``MsgId``, or ``FromUserName:CreateTime`` fo
 into ``wechat_inbound``; the unique key makes exactly one worker the owner, and the others
 read what the owner recorded (the passive reply to repeat, or that it is still working).
 
-Replies that miss the 5-second budget, the parts of a long reply after the first, and
-caseworker messages go into ``wechat_outbox`` and are sent through the customer-service
-message API (see :mod:`connectors.wechat.delivery`); a worker leases a message before it
-sends it, so with several workers each message goes out once. A message for a user who has not
-written for 48 hours is ``held``: WeChat would refuse it, so it waits until the user
-writes again.
+Replies that miss the 5-second budget, the parts of a long reply after the first,
+caseworker messages and pushed package follow-ups go into ``wechat_outbox`` and are sent
+through the customer-service message API (see :mod:`connectors.wechat.delivery`); a worker
+leases a message before it sends it, so with several workers each message goes out once.
+A message for a user who has not written for 48 hours is ``held``: WeChat would refuse it,
+so it waits until the user writes again.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from connectors.database.engine import Base, Database, dialect_insert
 
@@ -41,7 +41,7 @@ __all__ = [
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=48)
 
 InboundStatus = Literal["processing", "answered", "deferred"]
-OutboxKind = Literal["reply", "caseworker"]
+OutboxKind = Literal["reply", "caseworker", "follow_up"]
 _ERROR_LIMIT = 500
 #: Seconds a worker holds a message it is sending (longer than one API call can take).
 _LEASE_SECONDS = 60.0
@@ -187,22 +187,36 @@ class WeChatStore:
         self, channel: str, user_id: str, texts: Sequence[str], *, kind: OutboxKind
     ) -> bool:
         """Queues ``texts`` in order for the user; held (and False) outside the window."""
-        status = "pending" if self.in_window(channel, user_id) else "held"
-        now = _now()
+        pending = self.in_window(channel, user_id)
         with self.database.session() as session:
-            for text in texts:
-                session.add(
-                    WeChatOutboxRow(
-                        channel=channel,
-                        user_id=user_id,
-                        kind=kind,
-                        text=text,
-                        status=status,
-                        attempts=0,
-                        created_at=now,
-                    )
+            self.enqueue_in(session, channel, user_id, texts, kind=kind, held=not pending)
+        return pending
+
+    def enqueue_in(
+        self,
+        session: Session,
+        channel: str,
+        user_id: str,
+        texts: Sequence[str],
+        *,
+        kind: OutboxKind,
+        held: bool = False,
+    ) -> None:
+        """Queues ``texts`` inside a caller's unit of work (the caller checked the window),
+        so the message is queued together with the caller's own changes or not at all."""
+        now = _now()
+        for text in texts:
+            session.add(
+                WeChatOutboxRow(
+                    channel=channel,
+                    user_id=user_id,
+                    kind=kind,
+                    text=text,
+                    status="held" if held else "pending",
+                    attempts=0,
+                    created_at=now,
                 )
-        return status == "pending"
+            )
 
     def release_held(self, channel: str, user_id: str) -> int:
         """The user wrote again: their held messages may go out now."""

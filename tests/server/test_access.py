@@ -16,6 +16,7 @@ PUBLIC_ROUTES = {
     ("POST", "/v1/chat"),
     ("POST", "/v1/chat/stream"),
     ("GET", "/v1/sessions/{session_id}"),  # a visitor's own conversation only
+    ("GET", "/v1/follow-ups"),  # a visitor's own due follow-up only
     ("POST", "/v1/login"),
     ("POST", "/v1/logout"),
     ("GET", "/v1/me"),
@@ -36,7 +37,7 @@ PUBLIC_ROUTES = {
     ("POST", "/wechat/work"),
 }
 #: Pages answer a missing login with a redirect to the login page instead of 401.
-PAGES = {"/agent", "/console"}
+PAGES = {"/agent", "/console", "/admin"}
 ROLES = ("agent", "caseworker", "admin")
 
 

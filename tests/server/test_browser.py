@@ -1,8 +1,10 @@
 """The pages in a real browser (headless Chromium) against a real uvicorn server.
 
-A job seeker chats on ``/`` (sources, vacancy cards, eligibility results, hand-off), a
-caseworker takes the conversation over on ``/console``, a hotline agent reads suggestions
-on ``/agent``; the login page guards the staff pages. Every page must run without
+A job seeker chats on ``/`` (sources, vacancy cards, eligibility results, the service
+package card, a due follow-up asked when the page opens, hand-off), a caseworker takes the
+conversation over on ``/console`` and hands people whose follow-up shows no progress to the
+queue, a hotline agent reads suggestions on ``/agent``, an admin reads the statistics on
+``/admin``; the login page guards the staff pages. Every page must run without
 JavaScript errors.
 """
 
@@ -418,4 +420,116 @@ def test_login_only_follows_local_next(
         " 'https://evil.example', 'javascript:alert(1)', ''].map(Jiuye.safeNext)"
     )
     assert safe == ["/agent", "/console?x=1", None, None, None, None, None]
+    assert_no_js_errors(browser)
+
+
+# -- service packages (就业服务包) and their follow-ups ------------------------------------------
+
+
+def _make_follow_up_due(server: LiveServer, package_id: int) -> None:
+    """Moves the package's first follow-up (day 7) to a minute ago, in the store."""
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from assistant.packages.store import FollowUpRow
+
+    database = server.app.state.services.knowledge.database
+    with database.session() as session:
+        session.execute(
+            sa.update(FollowUpRow)
+            .where(FollowUpRow.package_id == package_id, FollowUpRow.day == 7)
+            .values(due_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+
+
+def test_package_card_follow_up_on_opening_and_the_no_progress_list(
+    chrome_available: None, live_server: LiveServer, open_browser: Callable[[], Browser]
+) -> None:
+    from selenium.webdriver.support import expected_conditions as ec
+
+    seeker = open_browser()
+    caseworker = open_browser()
+
+    open_chat(seeker, live_server)
+    ask(seeker, "我今年大学毕业，还没找到工作", timeout=FIRST_ANSWER_S)
+    message = ask(seeker, "给我一个就业服务包")
+    card = message.find_element(*by_testid("package-card"))
+    package_id = card.get_attribute("data-package-id")
+    assert package_id and package_id.isdigit()
+    title = card.find_element(*by_testid("package-title")).text
+    assert f"就业服务包（编号 {package_id}）" in title
+    assert "高校毕业生" in card.text  # the key group found
+    assert card.find_elements(*by_testid("package-need"))
+    assert card.find_elements(*by_testid("package-point")), "no service points on the card"
+    assert "问问您的进展" in card.find_element(*by_testid("package-follow-ups")).text
+
+    # A week on (the follow-up moved in the store): opening the page asks it.
+    _make_follow_up_due(live_server, int(package_id))
+    seeker.refresh()
+    question = wait(seeker, POLL_S).until(
+        lambda d: next(
+            (m for m in assistant_messages(d) if "就业服务回访" in m.text),
+            False,
+        )
+    )
+    assert f"编号 {package_id}" in question.text
+    ask(seeker, "还没有进展")
+
+    # The caseworker finds the person under "无进展" and hands them over.
+    log_in(caseworker, live_server, "caseworker", "/console")
+    entry = wait(caseworker, POLL_S).until(
+        ec.visibility_of_element_located(
+            css(f'[data-testid="no-progress-entry"][data-package-id="{package_id}"]')
+        )
+    )
+    assert "回访答复无进展" in entry.text and "还没有进展" in entry.text
+    entry.find_element(*by_testid("follow-up-ticket")).click()
+    notice = wait(caseworker, 10).until(
+        ec.visibility_of_element_located(by_testid("no-progress-notice"))
+    )
+    assert f"服务包 {package_id}" in notice.text and "工单" in notice.text
+    wait(caseworker, 10).until(
+        ec.invisibility_of_element_located(
+            css(f'[data-testid="no-progress-entry"][data-package-id="{package_id}"]')
+        )
+    )
+    wait(caseworker, 10).until(
+        ec.text_to_be_present_in_element(by_testid("detail-title"), "服务包回访无进展")
+    )
+    summary = caseworker.find_element(*by_testid("detail-summary")).text
+    assert f"编号 {package_id}" in summary and "还没有进展" in summary
+    ticket_id = caseworker.find_element(*css('button.ticket[aria-current="true"]')).get_attribute(
+        "data-ticket-id"
+    )
+    assert ticket_id and ticket_id.isdigit()
+
+    # The job seeker's page shows the hand-off when it is opened again.
+    seeker.refresh()
+    banner = wait(seeker, POLL_S).until(
+        ec.visibility_of_element_located(by_testid("handoff-banner"))
+    )
+    assert banner.get_attribute("data-ticket") == ticket_id
+    assert_no_js_errors(seeker)
+    assert_no_js_errors(caseworker)
+
+
+def test_admin_page_shows_the_package_figures(
+    chrome_available: None, live_server: LiveServer, browser: Browser
+) -> None:
+    stats = httpx.get(
+        live_server.url + "/v1/admin/stats",
+        headers={"Authorization": f"Bearer {live_server.tokens['admin']}"},
+        timeout=10,
+    ).json()["packages"]
+    log_in(browser, live_server, "admin", "/admin")
+    value = wait(browser, 10).until(
+        lambda d: d.find_element(*by_testid("stat-packages-issued-value")).text.strip()
+    )
+    assert int(value) == stats["issued"]
+    asked = browser.find_element(*by_testid("stat-follow-ups-asked-value")).text
+    assert int(asked) == stats["follow_ups_asked"]
+    outcomes = browser.find_elements(*by_testid("package-outcome"))
+    assert {o.get_attribute("data-key") for o in outcomes} >= {"employed", "no_progress", "none"}
+    assert "尚未答复回访" in browser.find_element(*by_testid("package-outcomes")).text
     assert_no_js_errors(browser)

@@ -163,4 +163,6 @@ async def sync_vacancies(svc: Annotated[Services, Depends(services)]) -> list[Sy
 
 @router.get("/stats", response_model=ServiceStatistics, summary="服务统计")
 def stats(svc: Annotated[Services, Depends(services)]) -> ServiceStatistics:
-    return service_statistics(svc.assistant.handoffs)
+    """Turns, answers, hand-offs, feedback, and the service packages: issued (by key group),
+    follow-ups asked and answered, and the packages' outcomes."""
+    return service_statistics(svc.assistant.handoffs, svc.assistant.toolbox.packages)

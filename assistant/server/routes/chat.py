@@ -25,7 +25,7 @@ from assistant.server.services import Services
 from connectors.geo import GeoPoint
 from knowledge.policies.models import Citation
 
-__all__ = ["router"]
+__all__ = ["caller_identity", "router"]
 
 router = APIRouter(tags=["对话"])
 _SENTENCE_END = re.compile(r"(?<=[。！？；\n])")
@@ -65,19 +65,23 @@ class SessionView(BaseModel):
     messages: list[TranscriptMessage]
 
 
+def caller_identity(request: Request, principal: Principal) -> tuple[str, Channel]:
+    """The user id and channel a caller's turns have unless a token holder names them:
+    the visitor on ``web`` for the public, the token holder on ``api`` otherwise."""
+    if principal.role == "public":
+        return visitor_id(request), "web"
+    return f"{principal.role}:{principal.name}", "api"
+
+
 def _turn(request: Request, body: ChatRequest, principal: Principal) -> Turn:
-    channel: Channel
     if principal.role == "public":
         if body.user_id is not None or body.channel is not None:
             raise ApiError(403, "forbidden", "只有持访问令牌的系统可以指定 user_id 和 channel")
         if body.role == "agent":
             raise ApiError(403, "forbidden", "坐席角色需要登录")
-        user_id, channel = visitor_id(request), "web"
-    else:
-        user_id, channel = (
-            body.user_id or f"{principal.role}:{principal.name}",
-            body.channel or "api",
-        )
+    user_id, channel = caller_identity(request, principal)
+    if principal.role != "public":  # a token holder may speak for a named user
+        user_id, channel = body.user_id or user_id, body.channel or channel
     values = body.model_dump(exclude={"user_id", "channel", "brain"}, exclude_unset=True)
     try:
         return Turn(user_id=user_id, channel=channel, **values)

@@ -21,7 +21,7 @@ from assistant.server.auth import Principal, require
 from assistant.server.deps import services
 from assistant.server.services import Services
 
-__all__ = ["REASON_LABELS", "router"]
+__all__ = ["REASON_LABELS", "TicketView", "router", "ticket_view"]
 
 caseworker = require("caseworker")
 router = APIRouter(prefix="/v1/handoffs", tags=["转人工"], dependencies=[Depends(caseworker)])
@@ -33,6 +33,7 @@ REASON_LABELS = {
     "complaint": "投诉",
     "sensitive": "敏感事项",
     "policy_exception": "政策例外情形",
+    "no_progress": "服务包回访无进展",
 }
 #: A ticket number: the tickets' id column is an INTEGER (32 bits on PostgreSQL), and a
 #: larger number reached the database driver as an overflow (a 500).
@@ -88,7 +89,7 @@ def _waiting(ticket: HandoffTicket) -> int:
     return max(0, int((end - ticket.created_at).total_seconds()))
 
 
-def _view(ticket: HandoffTicket) -> TicketView:
+def ticket_view(ticket: HandoffTicket) -> TicketView:
     return TicketView(
         **ticket.model_dump(),
         reason_label=REASON_LABELS.get(ticket.reason, ticket.reason),
@@ -114,7 +115,7 @@ def queue(
 
 @router.get("/{ticket_id}", response_model=TicketView, summary="工单详情")
 def ticket(ticket_id: TicketId, svc: Annotated[Services, Depends(services)]) -> TicketView:
-    return _view(svc.assistant.handoffs.get(ticket_id))
+    return ticket_view(svc.assistant.handoffs.get(ticket_id))
 
 
 @router.post("/{ticket_id}/claim", response_model=TicketView, summary="认领工单")
@@ -123,7 +124,7 @@ def claim(
     who: Annotated[Principal, Depends(caseworker)],
     svc: Annotated[Services, Depends(services)],
 ) -> TicketView:
-    return _view(svc.assistant.handoffs.claim(ticket_id, who.name or ""))
+    return ticket_view(svc.assistant.handoffs.claim(ticket_id, who.name or ""))
 
 
 @router.post("/{ticket_id}/reply", response_model=ReplyOutcome, summary="回复用户")
@@ -156,4 +157,4 @@ def close(
     body: CloseBody | None = None,
 ) -> TicketView:
     note = body.note if body else None
-    return _view(svc.assistant.handoffs.close(ticket_id, who.name or "", note=note))
+    return ticket_view(svc.assistant.handoffs.close(ticket_id, who.name or "", note=note))

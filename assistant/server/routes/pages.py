@@ -1,4 +1,5 @@
-"""The pages: web chat (public), agent assist, caseworker console, login.
+"""The pages: web chat (public), agent assist, caseworker console, service statistics
+(admins), login.
 
 Plain HTML + JavaScript from ``assistant/server/static`` (no build step). Pages behind a
 role redirect to the login page when nobody is logged in.
@@ -54,6 +55,11 @@ def agent_page() -> FileResponse:
 )
 def console_page() -> FileResponse:
     return _page("console.html")
+
+
+@router.get("/admin", include_in_schema=False, dependencies=[Depends(require("admin", page=True))])
+def admin_page() -> FileResponse:
+    return _page("admin.html")
 
 
 class LoginBody(BaseModel):

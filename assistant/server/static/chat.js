@@ -3,8 +3,12 @@
  *
  * The server transcript (GET /v1/sessions/{id}?since=N) is the truth: every message on the
  * page is rendered from it, keyed by its index, so nothing is shown twice. What only the
- * live reply carries (vacancy cards, eligibility results, service points, quick replies)
- * is attached to the transcript's assistant message that answered it.
+ * live reply carries (vacancy cards, eligibility results, service points, the service
+ * package card, quick replies) is attached to the transcript's assistant message that
+ * answered it.
+ *
+ * On opening, the page asks GET /v1/follow-ups: a package follow-up (跟踪回访) that has
+ * fallen due is asked then, as a message in the transcript.
  */
 "use strict";
 
@@ -321,7 +325,8 @@
     if (summary) summary.focus();
   }
 
-  /** Sources, vacancy cards, eligibility results and service points of a live reply. */
+  /** Sources, vacancy cards, eligibility results, service points and the service package
+   * of a live reply. */
   function attachExtras(item, reply) {
     if (item.dataset.extras) return;
     item.dataset.extras = "1";
@@ -341,6 +346,7 @@
       else if (call.name === "check_eligibility") extras.appendChild(renderEligibility(call.result));
       else if (call.name === "find_service_points") extras.appendChild(renderServicePoints(call.result));
     }
+    if (reply.package) extras.appendChild(renderPackage(reply.package));
     if (extras.childNodes.length) {
       if (sources) item.insertBefore(extras, sources);
       else item.appendChild(extras);
@@ -488,6 +494,131 @@
     return box;
   }
 
+  // -- the service package (就业服务包) ---------------------------------------------------------
+
+  const BENEFIT_STATUS = { eligible: ["按您说的情况符合条件", "ok"], need_more_facts: ["可能符合，还需确认", "ask"] };
+
+  function sourceLabels(sources, limit) {
+    const labels = [];
+    for (const source of sources || []) {
+      const label = sourceText(source);
+      if (label && labels.indexOf(label) < 0) labels.push(label);
+    }
+    return labels.slice(0, limit || 2).join("；");
+  }
+
+  function packageSection(card, title, testid) {
+    const section = el("section", { className: "package-section", "data-testid": testid });
+    section.appendChild(el("h5", { className: "package-section-title", text: title }));
+    card.appendChild(section);
+    return section;
+  }
+
+  function dateText(iso) {
+    const parts = String(iso || "").split("-");
+    return parts.length === 3 ? Number(parts[1]) + "月" + Number(parts[2]) + "日" : String(iso || "");
+  }
+
+  /** The package as a card: who it is for, the services and benefits, vacancies, training,
+   * service points, documents and the follow-up dates; every item names its source. */
+  function renderPackage(pkg) {
+    const box = el("section", { className: "cards", "data-testid": "package", "aria-label": "就业服务包" });
+    const card = el("article", { className: "card package", "data-testid": "package-card" });
+    if (pkg.id !== null && pkg.id !== undefined) card.dataset.packageId = String(pkg.id);
+    card.appendChild(
+      el("h4", { className: "card-title", "data-testid": "package-title", text: "您的就业服务包" + (pkg.id ? "（编号 " + pkg.id + "）" : "") })
+    );
+    const profile = pkg.profile || {};
+    const who = el("dl", { className: "facts" });
+    const groups = (profile.key_groups || []).map((m) => m.label).filter(Boolean);
+    addFact(who, "重点群体", groups.length ? groups.join("、") : "暂未识别");
+    const wishes = profile.wishes || {};
+    const wish = [
+      wishes.occupation ? "想找：" + wishes.occupation : "",
+      wishes.district ? "地点：" + wishes.district : wishes.near_me ? "离家近" : "",
+      wishes.salary_min ? "月薪 " + wishes.salary_min + " 元以上" : "",
+    ].filter(Boolean);
+    addFact(who, "求职意向", wish.length ? wish.join("；") : "还没说");
+    card.appendChild(who);
+
+    if ((pkg.needs || []).length) {
+      const list = el("ul", { className: "outputs" });
+      for (const need of pkg.needs) {
+        const source = sourceLabels([need.source], 1);
+        list.appendChild(
+          el("li", { "data-testid": "package-need" }, el("strong", { text: need.label + "：" }), need.reason || "",
+            source ? el("span", { className: "source", text: "依据：" + source }) : null)
+        );
+      }
+      packageSection(card, "您需要的服务", "package-needs").appendChild(list);
+    }
+    if ((pkg.benefits || []).length) {
+      const section = packageSection(card, "可以申请的补贴和待遇", "package-benefits");
+      for (const benefit of pkg.benefits) {
+        const [label, tone] = BENEFIT_STATUS[benefit.status] || [benefit.status || "", "plain"];
+        const item = el("div", { className: "package-item", "data-testid": "package-benefit" });
+        item.appendChild(
+          el("p", { className: "package-item-title" }, el("strong", { text: benefit.title || benefit.policy_id }), " ",
+            el("span", { className: "badge badge-" + tone, text: label }))
+        );
+        const list = el("ul", { className: "outputs" });
+        for (const amount of benefit.amounts || []) list.appendChild(el("li", { text: amount }));
+        if ((benefit.missing || []).length) list.appendChild(el("li", { text: "还需确认：" + benefit.missing.join("、") }));
+        if (benefit.apply && benefit.apply.where) list.appendChild(el("li", { text: "怎么申请：" + benefit.apply.where }));
+        const source = sourceLabels(benefit.sources);
+        if (source) list.appendChild(el("li", { className: "source", text: "依据：" + source }));
+        item.appendChild(list);
+        section.appendChild(item);
+      }
+    }
+    if ((pkg.vacancies || []).length) {
+      const list = el("ul", { className: "outputs" });
+      for (const entry of pkg.vacancies) {
+        const v = entry.vacancy || {};
+        const line = [v.title, v.employer, v.salary, v.place].filter(Boolean).join("｜");
+        const li = el("li", { "data-testid": "package-vacancy" }, line);
+        const url = J.safeUrl(v.url);
+        if (url) li.appendChild(el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: " 查看" }));
+        if (entry.source) li.appendChild(el("span", { className: "note", text: "来源：" + entry.source }));
+        list.appendChild(li);
+      }
+      packageSection(card, "推荐岗位", "package-vacancies").appendChild(list);
+    }
+    if ((pkg.training || []).length) {
+      const list = el("ul", { className: "outputs" });
+      for (const training of pkg.training) {
+        const li = el("li", null, el("strong", { text: training.title + "：" }), training.detail || "");
+        if (training.where) li.appendChild(el("span", { className: "note", text: "报名：" + training.where }));
+        list.appendChild(li);
+      }
+      packageSection(card, "培训和技能提升", "package-training").appendChild(list);
+    }
+    if ((pkg.service_points || []).length) {
+      const list = el("ul", { className: "outputs" });
+      for (const hit of pkg.service_points) {
+        const point = hit.point || hit;
+        let near = "";
+        if (typeof hit.walking_minutes === "number") near = "，步行约 " + hit.walking_minutes + " 分钟";
+        list.appendChild(el("li", { "data-testid": "package-point" }, el("strong", { text: point.name || "服务网点" }), "：" + (point.address || "") + near));
+      }
+      packageSection(card, "就近办理（15分钟就业服务圈）", "package-points").appendChild(list);
+    }
+    if ((pkg.documents || []).length) {
+      const list = el("ul", { className: "outputs" });
+      for (const doc of pkg.documents) {
+        list.appendChild(el("li", { text: doc.name + ((doc.needed_for || []).length ? "（" + doc.needed_for.join("、") + "）" : "") }));
+      }
+      packageSection(card, "需要带的材料", "package-documents").appendChild(list);
+    }
+    if ((pkg.follow_up_dates || []).length) {
+      packageSection(card, "跟踪回访", "package-follow-ups").appendChild(
+        el("p", { className: "small", text: "我会在" + pkg.follow_up_dates.map(dateText).join("和") + "问问您的进展。" })
+      );
+    }
+    box.appendChild(card);
+    return box;
+  }
+
   // -- quick replies ------------------------------------------------------------------------
 
   function renderQuestions(questions) {
@@ -538,5 +669,24 @@
     if (!document.hidden && state.sessionId && !state.busy) queueSync();
   });
 
+  /** Asks the server for a due package follow-up; the question lands in the transcript. */
+  async function askDueFollowUp() {
+    let due;
+    try {
+      due = await J.api("/v1/follow-ups");
+    } catch (exc) {
+      return; // no follow-up now; the assistant asks it with the next reply instead
+    }
+    if (!due || !due.question) return;
+    if (due.session_id && due.session_id !== state.sessionId) {
+      if (state.sessionId) resetTranscript();
+      state.sessionId = due.session_id;
+      safeSet(STORE, "jiuye.session", state.sessionId);
+    }
+    await queueSync();
+    scrollToEnd();
+  }
+
   if (state.sessionId) queueSync();
+  askDueFollowUp();
 })();

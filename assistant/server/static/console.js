@@ -1,5 +1,6 @@
 /* Caseworker console (/console): the hand-off queue, one ticket's situation and transcript,
- * and claim / reply / close.
+ * and claim / reply / close; and the people whose package follow-up shows no progress
+ * ("无进展"), each with a button that opens a hand-off ticket for them ("转人工跟进").
  *
  * The queue and the selected ticket are refreshed every few seconds. Queue entries are
  * updated in place (keyed by ticket id) so a refresh never replaces what is being clicked.
@@ -10,6 +11,7 @@
   const J = window.Jiuye;
   const el = J.el;
   const REFRESH_MS = 3000;
+  const NO_PROGRESS_REFRESH_MS = 30000;
 
   const $ = (id) => document.getElementById(id);
   const nodes = {
@@ -38,6 +40,11 @@
     closeForm: $("close-form"),
     closeNote: $("close-note"),
     close: $("close"),
+    adminLink: $("admin-link"),
+    noProgress: $("no-progress"),
+    noProgressError: $("no-progress-error"),
+    noProgressNotice: $("no-progress-notice"),
+    noProgressEmpty: $("no-progress-empty"),
   };
 
   const state = {
@@ -50,6 +57,8 @@
     queueSeq: 0,
     detailSeq: 0,
     ticketShownOnce: false,
+    noProgressSeq: 0,
+    handingOver: false,
   };
 
   const CHANNELS = {
@@ -70,6 +79,7 @@
     complaint: "投诉",
     sensitive: "敏感情况",
     policy_exception: "政策例外情况",
+    no_progress: "服务包回访无进展",
   };
 
   function statusText(ticket) {
@@ -336,11 +346,97 @@
     if (result) nodes.closeNote.value = "";
   });
 
+  // -- no progress (跟踪问效) ---------------------------------------------------------------
+
+  /** Reads the people whose follow-up shows no progress; only the newest answer is shown. */
+  async function loadNoProgress() {
+    const sequence = ++state.noProgressSeq;
+    try {
+      const entries = await J.api("/v1/follow-ups/no-progress");
+      if (sequence !== state.noProgressSeq || state.handingOver) return;
+      J.showMessage(nodes.noProgressError, "");
+      renderNoProgress(Array.isArray(entries) ? entries : []);
+    } catch (exc) {
+      if (sequence !== state.noProgressSeq) return;
+      if (exc.status === 401) {
+        J.toLogin();
+        return;
+      }
+      J.showMessage(nodes.noProgressError, exc.message);
+    }
+  }
+
+  function dayText(iso) {
+    return iso ? new Date(iso).toLocaleDateString("zh-CN") : "";
+  }
+
+  function renderNoProgress(entries) {
+    J.clear(nodes.noProgress);
+    for (const entry of entries) {
+      const groups = (entry.key_group_labels || []).join("、") || "未识别重点群体";
+      const item = el("li", {
+        className: "follow-up-entry",
+        "data-testid": "no-progress-entry",
+        "data-package-id": entry.package_id,
+      });
+      item.appendChild(
+        el("span", { className: "entry-title", text: "服务包 " + entry.package_id + " · " + (entry.reason_label || entry.reason) })
+      );
+      item.appendChild(
+        el(
+          "span",
+          { className: "entry-meta" },
+          el("span", { text: groups }),
+          el("span", { text: CHANNELS[entry.channel] || entry.channel || "" }),
+          el("span", { text: "发放于 " + dayText(entry.issued_at) }),
+          entry.asked_at ? el("span", { text: "回访于 " + dayText(entry.asked_at) }) : null
+        )
+      );
+      item.appendChild(
+        el("span", { className: "small", "data-testid": "no-progress-answer", text: entry.answer ? "用户答复：" + entry.answer : "用户尚未答复回访" })
+      );
+      item.appendChild(
+        el("button", {
+          type: "button",
+          "data-testid": "follow-up-ticket",
+          "aria-label": "服务包 " + entry.package_id + " 转人工跟进",
+          text: "转人工跟进",
+          onclick: (event) => handOver(entry.package_id, event.currentTarget),
+        })
+      );
+      nodes.noProgress.appendChild(item);
+    }
+    nodes.noProgressEmpty.hidden = entries.length > 0;
+  }
+
+  /** Opens a hand-off ticket for the package and shows it in the queue and the detail. */
+  async function handOver(packageId, button) {
+    if (state.handingOver) return;
+    state.handingOver = true;
+    button.disabled = true;
+    J.showMessage(nodes.noProgressError, "");
+    J.showMessage(nodes.noProgressNotice, "");
+    let ticket = null;
+    try {
+      ticket = await J.api("/v1/packages/" + encodeURIComponent(packageId) + "/ticket", { method: "POST" });
+      J.showMessage(nodes.noProgressNotice, "已转人工跟进：服务包 " + packageId + " → 工单 " + ticket.id + "。");
+    } catch (exc) {
+      if (exc.status === 401) J.toLogin();
+      J.showMessage(nodes.noProgressError, exc.message);
+      button.disabled = false;
+    } finally {
+      state.handingOver = false;
+    }
+    await Promise.all([loadNoProgress(), loadQueue()]);
+    if (ticket) select(ticket.id);
+  }
+
   // -- start --------------------------------------------------------------------------------
 
   J.setupAccount(nodes.me, nodes.logout)
     .then((me) => {
       state.me = me;
+      if (me && me.role === "admin") nodes.adminLink.hidden = false;
       if (state.ticket) renderDetail(state.ticket);
     })
     .catch((exc) => {
@@ -348,6 +444,10 @@
     });
 
   loadQueue();
+  loadNoProgress();
+  window.setInterval(() => {
+    if (!document.hidden) loadNoProgress();
+  }, NO_PROGRESS_REFRESH_MS);
   window.setInterval(() => {
     if (document.hidden) return;
     loadQueue();
