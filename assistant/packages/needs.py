@@ -49,7 +49,9 @@ def _reasons(profile: JobSeekerProfile, claimable: list[str]) -> dict[NeedKind, 
         else:
             why = "还没有职业技能证书，参加培训、考取证书后找工作更有优势"
         reasons["training"] = why
-    if starting_up or facts.get("startup_group") not in (None, "none"):
+    # The startup group (a veteran, a returning migrant) says who may get startup support,
+    # not that the person means to start a business: only a stated startup counts.
+    if starting_up:
         reasons["entrepreneurship"] = (
             "您有创业打算或已经在创业，可以了解开业指导、创业担保贷款等服务"
         )

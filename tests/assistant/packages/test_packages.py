@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from assistant.engine import Assistant
 from assistant.models import Reply, Turn
 from assistant.packages.store import PackageStore
@@ -72,6 +74,49 @@ def test_a_graduate_builds_a_profile_over_turns_and_gets_a_cited_package(
     assert [s.id for s in stored] == [package.id]
     assert stored[0].key_groups == ["graduate"]
     assert [f.day for f in stored[0].follow_ups] == [7, 30]
+
+
+@pytest.mark.parametrize(
+    ("message", "occupation", "district", "salary_min"),
+    [
+        ("我今年52岁，想找保洁的活，给我一个就业服务包", "保洁", None, None),
+        (
+            "我今年毕业，想找月薪5000以上的客服工作，离二七区近一点，出个就业服务包",
+            "客服",
+            "二七区",
+            5000,
+        ),
+        # Words about the person are not the work they look for.
+        ("我失业快两年了，一直没找到工作，给我个服务包", None, None, None),
+        ("我被公司裁员了，交了8年失业保险，给我一个就业服务包", None, None, None),
+        ("我是退役军人，刚回到郑州，给我出个就业服务包", None, None, None),
+    ],
+)
+def test_the_package_takes_the_occupation_only_from_a_stated_wish(
+    make_assistant: AssistantFactory,
+    message: str,
+    occupation: str | None,
+    district: str | None,
+    salary_min: float | None,
+) -> None:
+    package = say(make_assistant(), message).package
+    assert package is not None
+    wishes = package.profile.wishes
+    assert (wishes.occupation, wishes.district, wishes.salary_min) == (
+        occupation,
+        district,
+        salary_min,
+    )
+
+
+def test_a_veteran_is_not_taken_for_a_founder(make_assistant: AssistantFactory) -> None:
+    package = say(make_assistant(), "我是退役军人，刚回到郑州，给我出个就业服务包").package
+    assert package is not None
+    assert package.profile.group_codes == ["veteran"]
+    assert "entrepreneurship" not in [n.kind for n in package.needs]
+    founder = say(make_assistant(), "我是退役军人，已经办了营业执照在创业，给我出个就业服务包")
+    assert founder.package is not None
+    assert "entrepreneurship" in [n.kind for n in founder.package.needs]
 
 
 def test_a_correction_right_after_the_package_revises_it(make_assistant: AssistantFactory) -> None:
