@@ -96,7 +96,12 @@ def follow_up_overhead(assistant: Assistant, people: int) -> dict[str, float]:
 
 def store_at_scale(store: PackageStore, stored: int) -> dict[str, float]:
     issued = datetime(2026, 11, 1, tzinfo=UTC)
-    kinds: list[dict[str, Any]] = [{"graduating_student": True}, {"registered_unemployed": True}, {"age": 55}, {}]
+    kinds: list[dict[str, Any]] = [
+        {"graduating_student": True},
+        {"registered_unemployed": True},
+        {"age": 55},
+        {},
+    ]
     vocabulary = build_vocabulary()
     templates = [
         ServicePackage(

@@ -109,7 +109,10 @@ class OfflineBrain:
         state = context.state
         # Right after a package, facts the person gives correct their profile.
         profile_open = (
-            state.last_intent == "service_package" and not state.pending and not state.active_policy
+            state.last_intent == "service_package"
+            and state.package_id is not None
+            and not state.pending
+            and not state.active_policy
         )
         understanding = self.nlu.understand(
             context.text,
@@ -316,7 +319,9 @@ class OfflineBrain:
         arguments = {"revise": True} if revise else {}
         built = self.toolbox.call("build_service_package", arguments, context.tools)
         if not built.ok:
-            return Draft(str(built.call.error), outcomes=[built], answered=False)
+            # An employer is told what to ask instead: an answer, not a failure to count.
+            answered = context.turn.role == "employer"
+            return Draft(str(built.call.error), outcomes=[built], answered=answered)
         text = package_text(built.value)
         if revise:
             text = reply("package_revised") + "\n" + text

@@ -175,6 +175,12 @@ def test_packages_hold_no_employer_side_advice(make_assistant: AssistantFactory)
     assert employer.tool_calls[0].error is not None
     assert "为求职者准备" in employer.text
     assert store_of(assistant).for_session(employer.session_id) == []
+    # Pointed to the hiring subsidies, the employer's next question is answered as such:
+    # no profile to correct, and the pointer was not a failure leading to a hand-off.
+    hiring = say(assistant, "招了应届毕业生有什么补贴", user="boss", role="employer")
+    assert hiring.handoff is None and hiring.package is None
+    assert [c.name for c in hiring.tool_calls] == ["search_policies"]
+    assert "扩岗补助" in hiring.text
 
 
 def test_someone_in_no_key_group_still_gets_placement_and_service_points(
