@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from assistant import composer
@@ -14,7 +13,7 @@ from assistant.brains import Draft, TurnContext
 from assistant.conversations import ConversationState
 from assistant.guardrails.sensitive import SensitiveTopic, detect_sensitive
 from assistant.models import BrainName, HandoffReason
-from assistant.nlu import NLU, Understanding
+from assistant.nlu import NLU, Understanding, states_job_wish
 from assistant.nlu.models import VacancyQuery
 from assistant.packages.profile import reconcile_facts
 from assistant.packages.text import package_text
@@ -42,25 +41,8 @@ _SURE_INTENT = 0.5
 FOLLOW_UP_CHARS = 12
 
 
-#: A job wish said beside other things: "想找会计的工作", "想做电工" (not "还没找到工作").
-_JOB_WISH = re.compile(
-    r"(?<![没未])找(?!到)[^,，。;；!！?？]{0,14}(?:工作|活|岗位|班|兼职|全职|临时工)|想(?:做|干|当)"
-)
-#: Where one clause of a message ends and the next begins.
-_CLAUSE_END = re.compile(r"[,，。;；!！?？\n]")
 #: "这不对" and the like, said of the profile just shown.
 _CORRECTION = re.compile(r"不对|错了|不是这样|搞错|弄错|有误|改一下|更正")
-
-
-def _stated_wishes(nlu: NLU, text: str, *, today: date) -> VacancyQuery | None:
-    """The job wishes of a message that is not a job search ("我今年52岁，想找保洁的活，给我
-    一个就业服务包"): place, pay and hours from the whole message, the occupation only from
-    the clauses that state a wish, so words about the person ("今年", "失业保险") are not
-    taken for the work they look for."""
-    query = nlu.job_search(text, today=today)
-    wished = [clause for clause in _CLAUSE_END.split(text) if _JOB_WISH.search(clause)]
-    occupation = nlu.job_search("，".join(wished), today=today).keywords if wished else None
-    return query.model_copy(update={"keywords": occupation})
 
 
 def _remember_wishes(state: ConversationState, query: VacancyQuery | None) -> None:
@@ -127,11 +109,9 @@ class OfflineBrain:
             return self._ask_again(context)
         if understanding.region:
             context.tools.region = understanding.region
-        if understanding.vacancy is None and _JOB_WISH.search(context.text):
+        if understanding.vacancy is None and states_job_wish(context.text):
             # "我今年毕业，想找会计的工作" gives facts and a wish: the profile keeps both.
-            _remember_wishes(
-                state, _stated_wishes(self.nlu, context.text, today=context.tools.on_date)
-            )
+            _remember_wishes(state, self.nlu.job_wishes(context.text, today=context.tools.on_date))
         if profile_open and understanding.facts and understanding.intent == "provide_facts":
             reconcile_facts(state.facts, understanding.facts, on_date=context.tools.on_date)
             draft = self._service_package(context, understanding, revise=True)
@@ -312,7 +292,7 @@ class OfflineBrain:
         self, context: TurnContext, understanding: Understanding, *, revise: bool = False
     ) -> Draft:
         state = context.state
-        _remember_wishes(state, _stated_wishes(self.nlu, context.text, today=context.tools.on_date))
+        _remember_wishes(state, self.nlu.job_wishes(context.text, today=context.tools.on_date))
         # The package settles what was being asked: what the person says next corrects it.
         state.pending = []
         state.active_policy = None

@@ -6,6 +6,13 @@ utterances, trigger patterns, fact phrasings, policy names, job-search words).
 
 from assistant.nlu.errors import LexiconError, NLUError
 from assistant.nlu.models import Understanding, VacancyQuery
-from assistant.nlu.understand import NLU
+from assistant.nlu.understand import NLU, states_job_wish
 
-__all__ = ["NLU", "LexiconError", "NLUError", "Understanding", "VacancyQuery"]
+__all__ = [
+    "NLU",
+    "LexiconError",
+    "NLUError",
+    "Understanding",
+    "VacancyQuery",
+    "states_job_wish",
+]

@@ -9,6 +9,7 @@ something else (a person, a fresh start, an eligibility check...).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -25,7 +26,19 @@ from knowledge.regions import level_of, region_from_text, region_name
 from knowledge.rules.loader import load_facts, load_policies
 from knowledge.rules.models import FactDefinition, PolicyRule
 
-__all__ = ["NLU"]
+__all__ = ["NLU", "states_job_wish"]
+
+#: A job wish said beside other things: "想找会计的工作", "想做电工" (not "还没找到工作").
+_JOB_WISH = re.compile(
+    r"(?<![没未])找(?!到)[^,，。;；!！?？]{0,14}(?:工作|活|岗位|班|兼职|全职|临时工)|想(?:做|干|当)"
+)
+#: Where one clause of a message ends and the next begins.
+_CLAUSE_END = re.compile(r"[,，。;；!！?？\n]")
+
+
+def states_job_wish(text: str) -> bool:
+    """Whether ``text`` says what work the person looks for."""
+    return _JOB_WISH.search(text) is not None
 
 
 class NLU:
@@ -102,6 +115,16 @@ class NLU:
         reading = self._facts.read(clean, pending=(), today=today or date.today())
         district = self._district(clean, region_from_text(clean))
         return self._vacancy.read(clean, district=district, used=reading.spans)
+
+    def job_wishes(self, text: str, *, today: date | None = None) -> VacancyQuery:
+        """The job wishes of a message that is not a job search ("我今年52岁，想找保洁的活，
+        给我一个就业服务包"): place, pay and hours from the whole message, the occupation only
+        from the clauses that state a wish, so words about the person ("今年", "失业保险")
+        are not taken for the work they look for."""
+        query = self.job_search(text, today=today)
+        wished = [clause for clause in _CLAUSE_END.split(text) if states_job_wish(clause)]
+        occupation = self.job_search("，".join(wished), today=today).keywords if wished else None
+        return query.model_copy(update={"keywords": occupation})
 
     def _intent(
         self, text: str, reading: FactReading, *, in_conversation: bool

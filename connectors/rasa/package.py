@@ -34,7 +34,7 @@ class ServicePackageAction(JiuyeAction):
         }
         if text:
             context.state.facts.update(self.parts.nlu.understand(text, today=context.on_date).facts)
-            said = self.parts.nlu.job_search(text, today=context.on_date)
+            said = self.parts.nlu.job_wishes(text, today=context.on_date)
             wishes["occupation"] = wishes["occupation"] or said.keywords
             wishes["district"] = wishes["district"] or said.district
         context.state.wishes.update({k: v for k, v in wishes.items() if v})

@@ -87,6 +87,7 @@ CASES: list[tuple[str, tuple[str, ...], str | None, Intent]] = [
     ("帮我写首诗", (), None, "out_of_scope"),
     ("股票推荐", (), None, "out_of_scope"),
     ("给我讲个故事", (), None, "out_of_scope"),
+    ("帮我写一份申请书，说我在公司干了10年", (), None, "out_of_scope"),
     ("明天会下雨吗", (), None, "out_of_scope"),
     ("番茄炒蛋怎么做", (), None, "out_of_scope"),
 ]

@@ -24,6 +24,7 @@ def test_package_exports() -> None:
         "NLUError",
         "Understanding",
         "VacancyQuery",
+        "states_job_wish",
     }
     assert issubclass(LexiconError, NLUError)
 
