@@ -10,15 +10,26 @@ records the outcome on the package.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from assistant.conversations import ConversationRow, ConversationStore
 from assistant.packages.catalogue import catalogue
 from assistant.packages.store import OUTCOMES, FollowUp, Outcome, PackageStore
 from knowledge.chinese import normalize
 
-__all__ = ["FollowUpAnswer", "FollowUps", "follow_up_question", "read_outcome"]
+__all__ = [
+    "FollowUpAnswer",
+    "FollowUps",
+    "ask_in_transcript",
+    "follow_up_question",
+    "read_outcome",
+]
 
 
 @lru_cache(maxsize=1)
@@ -84,3 +95,47 @@ class FollowUps:
         if not due or not self.store.mark_asked([f.id for f in due], now=now):
             return None
         return follow_up_question(due[-1])
+
+
+def ask_in_transcript(
+    store: PackageStore,
+    conversations: ConversationStore,
+    session_id: str,
+    *,
+    now: datetime,
+    payload: Mapping[str, Any] | None = None,
+    alongside: Callable[[Session, FollowUp, str], None] | None = None,
+) -> tuple[FollowUp, str] | None:
+    """Asks the session's due follow-ups outside a turn (the web page opening, the WeChat
+    push) as an assistant message of its conversation.
+
+    All due ones are marked asked and the latest is the one asked about, as in the chat,
+    in one transaction with the message and with ``alongside``'s writes (the WeChat outbox
+    row): a follow-up is never marked asked without being asked, and with several workers
+    each is asked once. Returns the follow-up asked about and the question, or None when
+    none is due or another worker asked first."""
+    due = store.due(session_id, now=now)
+    if not due:
+        return None
+    latest = due[-1]
+    text = follow_up_question(latest)
+    record: dict[str, Any] = {
+        "brain": None,
+        "intent": "follow_up",
+        "follow_up": latest.id,
+        "package": latest.package_id,
+        **(payload or {}),
+    }
+    with store.database.session() as session:
+        if store.mark_asked_in(session, [f.id for f in due], now=now) == 0:
+            return None
+        if alongside is not None:
+            alongside(session, latest, text)
+        if session.get(ConversationRow, session_id) is not None:
+            conversations.append_in(session, session_id, [("assistant", text, record)], now=now)
+            session.execute(
+                sa.update(ConversationRow)
+                .where(ConversationRow.session_id == session_id)
+                .values(updated_at=now)
+            )
+    return latest, text

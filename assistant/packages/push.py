@@ -19,12 +19,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
-from assistant.conversations import ConversationRow, ConversationStore
-from assistant.packages.followup import follow_up_question
+from assistant.conversations import ConversationStore
+from assistant.packages.followup import ask_in_transcript
 from assistant.packages.store import FollowUp, PackageStore
 from connectors.database import Database
 from connectors.outbox import OutboxWorker
@@ -97,7 +96,7 @@ class FollowUpPush(OutboxWorker):
                     if not self.wechat.in_window(follow_up.channel, follow_up.user_id, now=now):
                         continue  # asked by the engine when the person next writes
                     try:
-                        pushed += self._push(follow_up.session_id, now)
+                        pushed += self._push(follow_up.session_id, follow_up.channel, now)
                     except Exception:  # one broken session does not stop the others
                         log.exception("follow-up %s could not be pushed", follow_up.id)
                 if len(page) < self.batch:
@@ -107,37 +106,26 @@ class FollowUpPush(OutboxWorker):
             self.notify_delivery()
         return pushed
 
-    def _push(self, session_id: str, now: datetime) -> bool:
-        """Asks the session's due follow-ups in one message (the latest is the one asked
-        about, as in the chat); False when another worker or the engine asked first."""
-        due = self.packages.due(session_id, now=now)
-        if not due:
-            return False
-        latest = due[-1]
-        text = follow_up_question(latest)
-        payload: dict[str, Any] = {
-            "brain": None,
-            "intent": "follow_up",
-            "pushed": latest.channel,
-            "follow_up": latest.id,
-            "package": latest.package_id,
-        }
-        with self.database.session() as session:
-            if self.packages.mark_asked_in(session, [latest.id], now=now) != 1:
-                return False
-            self.packages.mark_asked_in(session, [f.id for f in due[:-1]], now=now)
+    def _push(self, session_id: str, channel: str, now: datetime) -> bool:
+        """Asks the session's due follow-ups in one message, queued for WeChat with the
+        transcript line; False when another worker or the engine asked first."""
+
+        def queue(session: Session, follow_up: FollowUp, text: str) -> None:
             self.wechat.enqueue_in(
-                session, latest.channel, latest.user_id, split_message(text), kind="follow_up"
+                session, follow_up.channel, follow_up.user_id, split_message(text), kind="follow_up"
             )
-            if session.get(ConversationRow, session_id) is not None:
-                self.conversations.append_in(
-                    session, session_id, [("assistant", text, payload)], now=now
-                )
-                session.execute(
-                    sa.update(ConversationRow)
-                    .where(ConversationRow.session_id == session_id)
-                    .values(updated_at=now)
-                )
+
+        asked = ask_in_transcript(
+            self.packages,
+            self.conversations,
+            session_id,
+            now=now,
+            payload={"pushed": channel},
+            alongside=queue,
+        )
+        if asked is None:
+            return False
+        latest, _ = asked
         log.info(
             "follow-up pushed",
             extra={"session_id": session_id, "follow_up": latest.id, "day": latest.day},

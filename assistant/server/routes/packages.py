@@ -9,21 +9,19 @@ one of them to the hand-off queue (``POST /v1/packages/{id}/ticket``).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from assistant.conversations import ConversationRow
 from assistant.packages.casework import (
     NO_PROGRESS_LABELS,
     PackageTicketExistsError,
     key_group_labels,
     open_follow_up_ticket,
 )
-from assistant.packages.followup import follow_up_question
+from assistant.packages.followup import ask_in_transcript
 from assistant.packages.store import NoProgress, PackageNotFoundError, StoredPackage
 from assistant.server.auth import Principal, current_principal, require
 from assistant.server.deps import services
@@ -64,31 +62,10 @@ def _ask_due(svc: Services, session_id: str) -> str | None:
     # Only people with a package have follow-ups; none is asked while a caseworker talks.
     if state is None or state.package_id is None or state.open_ticket is not None:
         return None
-    store = svc.assistant.toolbox.packages
-    now = _now(svc)
-    due = store.due(session_id, now=now)
-    if not due:
-        return None
-    latest = due[-1]
-    text = follow_up_question(latest)
-    payload: dict[str, Any] = {
-        "brain": None,
-        "intent": "follow_up",
-        "follow_up": latest.id,
-        "package": latest.package_id,
-    }
-    with store.database.session() as session:
-        if store.mark_asked_in(session, [f.id for f in due], now=now) == 0:
-            return None  # asked by another request or worker first
-        svc.assistant.conversations.append_in(
-            session, session_id, [("assistant", text, payload)], now=now
-        )
-        session.execute(
-            sa.update(ConversationRow)
-            .where(ConversationRow.session_id == session_id)
-            .values(updated_at=now)
-        )
-    return text
+    asked = ask_in_transcript(
+        svc.assistant.toolbox.packages, svc.assistant.conversations, session_id, now=_now(svc)
+    )
+    return asked[1] if asked is not None else None
 
 
 @router.get("/v1/follow-ups", response_model=FollowUpQuestion, summary="到期的跟踪回访")
