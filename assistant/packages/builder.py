@@ -84,6 +84,9 @@ class ServicePackage(BaseModel):
     needs: list[Need] = Field(default_factory=list)
     benefits: list[BenefitItem] = Field(default_factory=list)
     vacancies: list[VacancyItem] = Field(default_factory=list)
+    vacancies_note: str | None = Field(
+        default=None, description="why the vacancies are wider than wished, or why there are none"
+    )
     training: list[TrainingItem] = Field(default_factory=list)
     service_points: list[ServicePointHit] = Field(default_factory=list)
     documents: list[DocumentItem] = Field(default_factory=list)
@@ -110,6 +113,7 @@ class ServicePackageBuilder:
         results = [r for r in screen.results if _relevant(r)]
         benefits = [self._benefit(r) for r in results]
         points = self._points(profile, location)
+        vacancies, vacancies_note = self._vacancies(profile, location, vacancy_limit)
         days = catalogue().parameter("follow_up_days")
         return ServicePackage(
             region=profile.region,
@@ -117,7 +121,8 @@ class ServicePackageBuilder:
             profile=profile,
             needs=assess_needs(profile, [b.title for b in benefits]),
             benefits=benefits,
-            vacancies=self._vacancies(profile, location, vacancy_limit),
+            vacancies=vacancies,
+            vacancies_note=vacancies_note,
             training=self._training(profile, screen.results, points),
             service_points=points,
             documents=self._documents(results),
@@ -137,7 +142,9 @@ class ServicePackageBuilder:
 
     def _vacancies(
         self, profile: JobSeekerProfile, location: GeoPoint | None, limit: int
-    ) -> list[VacancyItem]:
+    ) -> tuple[list[VacancyItem], str | None]:
+        """The vacancies matching the wishes, and a note when they had to be widened (or
+        none was found): the person is told, not shown other work as if it matched."""
         wishes = profile.wishes
         found = self.vacancies.search_vacancies(
             wishes.occupation,
@@ -148,15 +155,24 @@ class ServicePackageBuilder:
             near=location if wishes.near_me else None,
             limit=limit,
         )
+        note = None
         if not found.hits and (wishes.district or wishes.salary_min or wishes.employment_type):
-            # Nothing matches every wish: the job sought, anywhere in the region.
-            found = self.vacancies.search_vacancies(
-                wishes.occupation, region=profile.region, limit=limit
+            # Nothing matches every wish: the job sought anywhere in the city (a district
+            # named in the message may have made the region the district itself).
+            city = ancestors(profile.region)[:3][-1]
+            found = self.vacancies.search_vacancies(wishes.occupation, region=city, limit=limit)
+            if found.hits:
+                note = "没有完全符合您要求（地点、工资或用工形式）的岗位，下面是全市的同类岗位。"
+        if not found.hits:
+            sought = f"“{wishes.occupation}”的" if wishes.occupation else ""
+            note = (
+                f"暂时没有找到{sought}在招岗位，可以换个说法再找，或到下面的服务网点登记求职意向。"
             )
-        return [
+        items = [
             VacancyItem(vacancy=hit, source=hit.source + (f"：{hit.url}" if hit.url else ""))
             for hit in found.hits
         ]
+        return items, note
 
     def _points(
         self, profile: JobSeekerProfile, location: GeoPoint | None

@@ -64,8 +64,8 @@ def package_text(package: ServicePackage) -> str:
             if b.apply is not None:
                 lines.append(f"  怎么申请：{b.apply.where}")
         sections.append(("可以申请的补贴和待遇", lines))
-    if package.vacancies:
-        lines = []
+    if package.vacancies or package.vacancies_note:
+        lines = [package.vacancies_note] if package.vacancies_note else []
         for item in package.vacancies:
             v = item.vacancy
             lines.append(f"· {v.title}｜{v.employer}｜{v.salary}｜{v.place}")

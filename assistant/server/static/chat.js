@@ -571,7 +571,9 @@
         section.appendChild(item);
       }
     }
-    if ((pkg.vacancies || []).length) {
+    if ((pkg.vacancies || []).length || pkg.vacancies_note) {
+      const section = packageSection(card, "推荐岗位", "package-vacancies");
+      if (pkg.vacancies_note) section.appendChild(el("p", { className: "note", "data-testid": "package-vacancies-note", text: pkg.vacancies_note }));
       const list = el("ul", { className: "outputs" });
       for (const entry of pkg.vacancies) {
         const v = entry.vacancy || {};
@@ -582,7 +584,7 @@
         if (entry.source) li.appendChild(el("span", { className: "note", text: "来源：" + entry.source }));
         list.appendChild(li);
       }
-      packageSection(card, "推荐岗位", "package-vacancies").appendChild(list);
+      if (list.childNodes.length) section.appendChild(list);
     }
     if ((pkg.training || []).length) {
       const list = el("ul", { className: "outputs" });

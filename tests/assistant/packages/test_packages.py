@@ -109,6 +109,26 @@ def test_the_package_takes_the_occupation_only_from_a_stated_wish(
     )
 
 
+def test_vacancies_widened_or_missing_are_said_so(make_assistant: AssistantFactory) -> None:
+    assistant = make_assistant()
+    # No 客服 vacancy in 二七区 pays 5000: the city's 客服 vacancies, with a note saying so.
+    widened = say(
+        assistant, "我今年毕业，想找月薪5000以上的客服工作，离二七区近一点，出个就业服务包"
+    )
+    package = widened.package
+    assert package is not None and package.vacancies
+    assert all("客服" in v.vacancy.title for v in package.vacancies)
+    assert package.vacancies_note is not None and "没有完全符合您要求" in package.vacancies_note
+    assert "四、推荐岗位\n" + package.vacancies_note in widened.text
+    # Matching vacancies need no note.
+    exact = say(assistant, "我想在金水区找会计的工作，给我一个就业服务包", user="u2").package
+    assert exact is not None and exact.vacancies and exact.vacancies_note is None
+    # Work nobody offers: none shown, and the person is told.
+    none = say(assistant, "我想找宇航员的工作，给我一个就业服务包", user="u3")
+    assert none.package is not None and none.package.vacancies == []
+    assert "暂时没有找到“宇航员”的在招岗位" in none.text
+
+
 def test_a_veteran_is_not_taken_for_a_founder(make_assistant: AssistantFactory) -> None:
     package = say(make_assistant(), "我是退役军人，刚回到郑州，给我出个就业服务包").package
     assert package is not None
