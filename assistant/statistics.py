@@ -39,11 +39,8 @@ def _grouped(session: Session, column: InstrumentedAttribute[str]) -> dict[str, 
     return {str(key): int(count) for key, count in session.execute(query)}
 
 
-def service_statistics(
-    handoffs: HandoffQueue, packages: PackageStore | None = None
-) -> ServiceStatistics:
+def service_statistics(handoffs: HandoffQueue, packages: PackageStore) -> ServiceStatistics:
     database = handoffs.database
-    packages = packages or PackageStore(database)
     messages = ConversationMessageRow
     with database.session() as session:
         senders = _grouped(session, messages.sender)

@@ -102,7 +102,7 @@ class PackageCollector(Collector):
     packages by their best outcome so far ("none" before any answer)."""
 
     def __init__(self) -> None:
-        #: Reads the figures; set once the services exist (the /metrics route does).
+        #: Reads the figures; set once the services exist (``Services`` does).
         self.source: Callable[[], PackageStatistics] | None = None
 
     def describe(self) -> Iterator[Metric]:

@@ -41,6 +41,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.assistant.handoffs.on_open.append(self._count_handoff)
+        self.metrics.packages.source = self.assistant.toolbox.packages.statistics
         if self.webhook is not None:
             self.assistant.handoffs.on_open.append(self.webhook.notify)
 

@@ -49,5 +49,4 @@ def metrics(svc: Annotated[Services, Depends(services)]) -> Response:
     counts = svc.assistant.handoffs.counts()
     for status in ("open", "claimed"):
         svc.metrics.handoff_queue.labels(status).set(counts[status])
-    svc.metrics.packages.source = svc.assistant.toolbox.packages.statistics
     return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)
