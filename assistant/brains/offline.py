@@ -109,10 +109,15 @@ class OfflineBrain:
             return self._ask_again(context)
         if understanding.region:
             context.tools.region = understanding.region
-        if understanding.vacancy is None and states_job_wish(context.text):
-            # "我今年毕业，想找会计的工作" gives facts and a wish: the profile keeps both.
+        revising = (
+            profile_open and bool(understanding.facts) and understanding.intent == "provide_facts"
+        )
+        packaging = revising or understanding.intent == "service_package"
+        if not packaging and understanding.vacancy is None and states_job_wish(context.text):
+            # "我今年毕业，想找会计的工作" gives facts and a wish: the profile keeps both (a
+            # package turn reads the wishes itself).
             _remember_wishes(state, self.nlu.job_wishes(context.text, today=context.tools.on_date))
-        if profile_open and understanding.facts and understanding.intent == "provide_facts":
+        if revising:
             reconcile_facts(state.facts, understanding.facts, on_date=context.tools.on_date)
             draft = self._service_package(context, understanding, revise=True)
         elif profile_open and not understanding.facts and _CORRECTION.search(context.text):
