@@ -382,6 +382,25 @@ class ConversationStore:
             stored.append(Message(sender=sender, text=text, created_at=moment))
         return stored
 
+    def post_in(
+        self,
+        session: Session,
+        session_id: str,
+        messages: Iterable[tuple[Sender, str, dict[str, Any] | None]],
+        *,
+        now: datetime,
+    ) -> list[Message]:
+        """Append messages that come outside a turn (a caseworker's reply, a follow-up
+        asked when the page opens) and mark the conversation updated, in the caller's
+        unit of work."""
+        stored = self.append_in(session, session_id, messages, now=now)
+        session.execute(
+            sa.update(ConversationRow)
+            .where(ConversationRow.session_id == session_id)
+            .values(updated_at=now)
+        )
+        return stored
+
     def transcripts_in(
         self, session: Session, session_ids: Iterable[str]
     ) -> dict[str, list[Message]]:

@@ -31,7 +31,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from assistant.conversations import (
-    ConversationRow,
     ConversationState,
     ConversationStore,
     TaggedJSON,
@@ -303,13 +302,8 @@ class HandoffQueue:
         with self.database.session() as session:
             row = self._held_row(session, ticket_id, caseworker)
             payload = {"ticket": ticket_id, "caseworker": caseworker}
-            (message,) = self.conversations.append_in(
+            (message,) = self.conversations.post_in(
                 session, row.session_id, [("caseworker", text, payload)], now=now
-            )
-            session.execute(
-                sa.update(ConversationRow)
-                .where(ConversationRow.session_id == row.session_id)
-                .values(updated_at=now)
             )
         return message
 

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from assistant.conversations import ConversationRow, ConversationStore
@@ -132,10 +131,5 @@ def ask_in_transcript(
         if alongside is not None:
             alongside(session, latest, text)
         if session.get(ConversationRow, session_id) is not None:
-            conversations.append_in(session, session_id, [("assistant", text, record)], now=now)
-            session.execute(
-                sa.update(ConversationRow)
-                .where(ConversationRow.session_id == session_id)
-                .values(updated_at=now)
-            )
+            conversations.post_in(session, session_id, [("assistant", text, record)], now=now)
     return latest, text
