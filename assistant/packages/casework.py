@@ -24,6 +24,7 @@ __all__ = [
     "PackageTicketExistsError",
     "follow_up_summary",
     "key_group_labels",
+    "key_group_names",
     "open_follow_up_ticket",
 ]
 
@@ -51,10 +52,15 @@ class PackageTicketExistsError(Exception):
         self.ticket_id = ticket_id
 
 
+def key_group_names() -> dict[str, str]:
+    """Each key group's name (packages.yaml) by its code."""
+    return {str(code): entry.label for code, entry in catalogue().key_groups.items()}
+
+
 def key_group_labels(codes: list[str]) -> list[str]:
-    """The key groups' names (packages.yaml), in the order given."""
-    labels = {str(code): entry.label for code, entry in catalogue().key_groups.items()}
-    return [labels.get(code, code) for code in codes]
+    """The key groups' names, in the order given."""
+    names = key_group_names()
+    return [names.get(code, code) for code in codes]
 
 
 def _day(moment: datetime) -> str:

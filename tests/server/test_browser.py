@@ -517,11 +517,15 @@ def test_package_card_follow_up_on_opening_and_the_no_progress_list(
 def test_admin_page_shows_the_package_figures(
     chrome_available: None, live_server: LiveServer, browser: Browser
 ) -> None:
-    stats = httpx.get(
+    with httpx.Client(base_url=live_server.url, timeout=60) as visitor:  # a graduate's package
+        for text in ("我今年大学毕业，还没找到工作", "给我一个就业服务包"):
+            visitor.post("/v1/chat", json={"text": text, "region": "410100"}).raise_for_status()
+    everything = httpx.get(
         live_server.url + "/v1/admin/stats",
         headers={"Authorization": f"Bearer {live_server.tokens['admin']}"},
         timeout=10,
-    ).json()["packages"]
+    ).json()
+    stats = everything["packages"]
     log_in(browser, live_server, "admin", "/admin")
     value = wait(browser, 10).until(
         lambda d: d.find_element(*by_testid("stat-packages-issued-value")).text.strip()
@@ -532,4 +536,9 @@ def test_admin_page_shows_the_package_figures(
     outcomes = browser.find_elements(*by_testid("package-outcome"))
     assert {o.get_attribute("data-key") for o in outcomes} >= {"employed", "no_progress", "none"}
     assert "尚未答复回访" in browser.find_element(*by_testid("package-outcomes")).text
+    # Key groups are shown by the names the service gives them.
+    groups = browser.find_element(*by_testid("package-groups")).text
+    names = everything["labels"]["key_groups"]
+    assert stats["by_key_group"].get("graduate", 0) >= 1
+    assert all(names[group] in groups for group in stats["by_key_group"])
     assert_no_js_errors(browser)

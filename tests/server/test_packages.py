@@ -143,6 +143,11 @@ def test_a_due_follow_up_is_asked_when_the_page_opens_and_written_to_the_transcr
         "no_progress": 1,
         "none": 0,
     }
+    # The names the admin page shows come with the figures (one vocabulary, the service's).
+    labels = stats["labels"]
+    assert labels["key_groups"]["graduate"] == "高校毕业生（毕业年度或离校两年内）"
+    assert set(labels["outcomes"]) == set(packages["outcomes"])
+    assert labels["handoff_reasons"]["no_progress"] == "服务包回访无进展"
     metrics = client.get("/metrics").text
     assert "jiuye_service_packages_total 1.0" in metrics
     assert 'jiuye_service_packages_key_group_total{key_group="graduate"} 1.0' in metrics

@@ -13,9 +13,11 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, ValidationError
 
+from assistant.packages.casework import OUTCOME_LABELS, key_group_names
 from assistant.server.auth import require
 from assistant.server.deps import services
 from assistant.server.errors import ApiError
+from assistant.server.routes.handoffs import REASON_LABELS
 from assistant.server.services import Services
 from assistant.statistics import ServiceStatistics, service_statistics
 from knowledge.policies.ingest import IngestItem, IngestReport
@@ -161,8 +163,21 @@ async def sync_vacancies(svc: Annotated[Services, Depends(services)]) -> list[Sy
     ]
 
 
-@router.get("/stats", response_model=ServiceStatistics, summary="服务统计")
-def stats(svc: Annotated[Services, Depends(services)]) -> ServiceStatistics:
+class StatisticsView(ServiceStatistics):
+    labels: dict[str, dict[str, str]] = Field(
+        description="names to show for the codes counted: handoff_reasons, key_groups, outcomes"
+    )
+
+
+@router.get("/stats", response_model=StatisticsView, summary="服务统计")
+def stats(svc: Annotated[Services, Depends(services)]) -> StatisticsView:
     """Turns, answers, hand-offs, feedback, and the service packages: issued (by key group),
-    follow-ups asked and answered, and the packages' outcomes."""
-    return service_statistics(svc.assistant.handoffs, svc.assistant.toolbox.packages)
+    follow-ups asked and answered, and the packages' outcomes; with the names of the
+    reasons, key groups and outcomes, so the page shows what the service calls them."""
+    figures = service_statistics(svc.assistant.handoffs, svc.assistant.toolbox.packages)
+    labels = {
+        "handoff_reasons": REASON_LABELS,
+        "key_groups": key_group_names(),
+        "outcomes": {**OUTCOME_LABELS, "none": "尚未答复回访"},
+    }
+    return StatisticsView(**dict(figures), labels=labels)

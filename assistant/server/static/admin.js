@@ -25,33 +25,7 @@
   };
 
   const TICKET_STATUS = { open: "待认领", claimed: "处理中", closed: "已结束" };
-  const REASONS = {
-    user_request: "用户要求转人工",
-    low_confidence: "助手没有把握",
-    repeated_failure: "连续两次未能解答",
-    complaint: "投诉",
-    sensitive: "敏感事项",
-    policy_exception: "政策例外情形",
-    no_progress: "服务包回访无进展",
-  };
   const FEEDBACK = { displayed: "展示建议", copied: "复制建议", helpful: "有帮助", not_helpful: "没帮助" };
-  const KEY_GROUPS = {
-    graduate: "高校毕业生",
-    registered_unemployed: "登记失业人员",
-    employment_difficulty: "就业困难人员",
-    migrant_worker: "农民工",
-    veteran: "退役军人",
-    disabled: "残疾人",
-    long_term_unemployed: "长期失业人员",
-    older_worker: "大龄劳动者",
-  };
-  const OUTCOMES = {
-    employed: "已经找到工作",
-    benefit_received: "补贴已经领到",
-    applied: "已提交申请",
-    no_progress: "还没有进展",
-    none: "尚未答复回访",
-  };
 
   function rateText(rate) {
     return rate === null || rate === undefined ? "—" : (rate * 100).toFixed(1) + "%";
@@ -99,7 +73,8 @@
       ["人工回复", stats.caseworker_replies, "stat-caseworker-replies"],
     ]);
     counts(nodes.handoffCounts, stats.handoffs, TICKET_STATUS, "handoff-count");
-    counts(nodes.handoffReasons, stats.handoff_reasons, REASONS, "handoff-reason");
+    const labels = stats.labels || {};
+    counts(nodes.handoffReasons, stats.handoff_reasons, labels.handoff_reasons || {}, "handoff-reason");
     counts(nodes.feedbackCounts, stats.feedback, FEEDBACK, "feedback-count");
     const packages = stats.packages || {};
     figures(nodes.packageFigures, [
@@ -109,8 +84,8 @@
       ["已答复", packages.follow_ups_answered || 0, "stat-follow-ups-answered"],
       ["回访答复率", rateText(packages.response_rate), "stat-response-rate"],
     ]);
-    counts(nodes.packageGroups, packages.by_key_group, KEY_GROUPS, "package-group");
-    counts(nodes.packageOutcomes, packages.outcomes, OUTCOMES, "package-outcome");
+    counts(nodes.packageGroups, packages.by_key_group, labels.key_groups || {}, "package-group");
+    counts(nodes.packageOutcomes, packages.outcomes, labels.outcomes || {}, "package-outcome");
     nodes.status.textContent = "更新于 " + J.timeText(new Date().toISOString());
   }
 
