@@ -343,11 +343,15 @@ def account(make_assistant: AssistantFactory, wechat_api: FakeWeChatAPI) -> Iter
 
 
 def package_over_wechat(account: Account) -> tuple[PackageStore, int, datetime]:
+    """A graduate gets a package over WeChat; the engine's clock is set 8 days on."""
     account.say("我今年6月大学毕业，还没找到工作")
     account.say("给我一个就业服务包")
     store = account.assistant.toolbox.packages
     (stored,) = store.for_session(f"wechat:{OPENID}")
-    return store, stored.id, stored.created_at + timedelta(days=8)
+    later = stored.created_at + timedelta(days=8)  # the 7-day follow-up is due
+    assert account.assistant.follow_ups is not None
+    account.assistant.follow_ups.clock = lambda: later
+    return store, stored.id, later
 
 
 def last_wrote(database: Database, at: datetime) -> None:
@@ -359,8 +363,6 @@ def test_a_pushed_follow_up_is_answered_over_wechat_and_records_employment(
     account: Account, wechat_api: FakeWeChatAPI
 ) -> None:
     store, package_id, later = package_over_wechat(account)
-    assert account.assistant.follow_ups is not None
-    account.assistant.follow_ups.clock = lambda: later
     last_wrote(account.database, later - timedelta(hours=20))
 
     assert push(account.database, later).run_once() == 1
@@ -382,8 +384,6 @@ def test_out_of_the_window_the_engine_asks_on_the_next_wechat_message(
     account: Account, wechat_api: FakeWeChatAPI
 ) -> None:
     store, package_id, later = package_over_wechat(account)
-    assert account.assistant.follow_ups is not None
-    account.assistant.follow_ups.clock = lambda: later
     last_wrote(account.database, later - timedelta(hours=49))
 
     assert push(account.database, later).run_once() == 0
