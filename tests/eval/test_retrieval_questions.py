@@ -105,7 +105,8 @@ def expected_items(questions: list[dict[str, Any]]) -> list[tuple[dict[str, Any]
 def test_every_line_is_a_well_formed_question(questions: list[dict[str, Any]]) -> None:
     for q in questions:
         where = q.get("id", q)
-        assert set(q) == {"id", "question", "region", "date", "expected", "kind"}, where
+        assert set(q) == {"id", "question", "region", "date", "expected", "kind", "split"}, where
+        assert q["split"] in ("tune", "test"), where
         assert isinstance(q["id"], str) and _ID.fullmatch(q["id"]), where
         assert isinstance(q["question"], str) and q["question"].strip(), where
         assert isinstance(q["region"], str) and _REGION.fullmatch(q["region"]), where
@@ -136,6 +137,19 @@ def test_size_and_spread(questions: list[dict[str, Any]]) -> None:
     assert kinds["paraphrase"] >= len(questions) // 2
     local = {q["region"] for q in questions} - {NATIONAL}
     assert len({code[:2] for code in local}) >= 4, "local questions should cover several provinces"
+
+
+def test_the_split_keeps_the_tuned_questions_out_of_the_test_part(
+    questions: list[dict[str, Any]],
+) -> None:
+    """The first 110 questions chose the retriever's weights: they can only be "tune"; the
+    test part is large enough to report on (issue 25: at least 300 everyday wordings)."""
+    tuned = [q for q in questions if int(q["id"][1:]) <= 110]
+    assert all(q["split"] == "tune" for q in tuned)
+    test = [q for q in questions if q["split"] == "test"]
+    assert len(test) >= 150
+    everyday = [q for q in questions if q["kind"] == "paraphrase"]
+    assert len(everyday) >= 300
 
 
 def test_helpers() -> None:
