@@ -15,6 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.models import Turn
 from assistant.server.observability import JsonLogFormatter
 from connectors.errors import DatabaseUnavailableError
 from tests.server.conftest import OTHER_CASEWORKER, AppFactory, LiveServer, bearer
@@ -179,6 +180,38 @@ def test_handoff_round_trip(client: TestClient) -> None:
     assert resumed["handoff"] is None and resumed["citations"]
     missing = client.post("/v1/handoffs/999/claim", headers=bearer("caseworker"))
     assert missing.status_code == 404
+
+
+def test_a_ticket_shows_its_facts_in_the_vocabularys_words(client: TestClient) -> None:
+    """The console reads facts by their Chinese labels and values, never by their names."""
+    services = client.app.state.services  # type: ignore[attr-defined]
+    turn = Turn(channel="web", user_id="facts-shown", text="转人工", role="job_seeker")
+    state = services.assistant.conversations.load(turn)
+    state.facts = {
+        "contribution_years": 7.0,
+        "involuntary_separation": True,
+        "registered_unemployed": False,
+        "hardship_category": "low_income_family",
+        "age": 35,
+        "seeking_work": None,
+        "not_in_the_vocabulary": "x",
+    }
+    ticket = services.assistant.handoffs.open(state, reason="user_request", summary="转人工")
+
+    detail = client.get(f"/v1/handoffs/{ticket.id}", headers=bearer("caseworker")).json()
+    shown = {fact["label"]: fact["value"] for fact in detail["facts_shown"]}
+    assert shown == {
+        "累计缴纳失业保险费年限": "7年",
+        "非因本人意愿中断就业": "是",
+        "已办理失业登记": "否",
+        "家庭或本人的困难情形": "城乡最低生活保障家庭",
+        "年龄": "35岁",
+    }
+    assert detail["facts_shown"][0]["name"] == "contribution_years"  # in the facts' order
+    assert detail["facts"]["contribution_years"] == 7.0  # the raw facts stay for systems
+    assert detail["reason_label"] == "用户要求转人工"
+    claimed = client.post(f"/v1/handoffs/{ticket.id}/claim", headers=bearer("caseworker"))
+    assert {f["label"] for f in claimed.json()["facts_shown"]} == set(shown)
 
 
 class _Receiver(BaseHTTPRequestHandler):

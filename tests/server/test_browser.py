@@ -5,7 +5,9 @@ package card, a due follow-up asked when the page opens, hand-off), a caseworker
 conversation over on ``/console`` and hands people whose follow-up shows no progress to the
 queue, a hotline agent reads suggestions on ``/agent``, an admin reads the statistics on
 ``/admin``; the login page guards the staff pages. Every page must run without
-JavaScript errors.
+JavaScript errors. Each answer is shown once, as WeChat shows it: its sources listed once,
+vacancies as cards under the text's summary, only the calculator cards the answer is
+about (without the rule authors' notes), the console's facts in Chinese.
 """
 
 from __future__ import annotations
@@ -541,4 +543,353 @@ def test_admin_page_shows_the_package_figures(
     names = everything["labels"]["key_groups"]
     assert stats["by_key_group"].get("graduate", 0) >= 1
     assert all(names[group] in groups for group in stats["by_key_group"])
+    assert_no_js_errors(browser)
+
+
+# -- one answer, shown once (the web shows what WeChat shows: the answer, its basis, the quote,
+#    the sources once) ---------------------------------------------------------------------------
+
+TWO_LINE_QUESTION = "我交了7年失业保险，被公司裁员了，失业金最多能领多久？\n我在郑州"
+SCREEN_QUESTION = "我是毕业年度的高校毕业生，家里是低保家庭，正在找工作，能领哪些补贴"
+
+# Wraps fetch so a test can read the replies the page was given (tool calls and all).
+CAPTURE_REPLIES = """
+if (!window.__jiuyeReplies) {
+  window.__jiuyeReplies = [];
+  const original = window.fetch.bind(window);
+  window.fetch = async (...args) => {
+    const response = await original(...args);
+    if (String(args[0]).startsWith("/v1/chat")) {
+      response.clone().json().then((body) => window.__jiuyeReplies.push(body), () => undefined);
+    }
+    return response;
+  };
+}
+"""
+
+
+def ask_captured(driver: Browser, text: str, timeout: float = ANSWER_S) -> tuple[Any, dict]:
+    """Sends ``text`` (line breaks kept) and returns the new message and the reply JSON."""
+    driver.execute_script(CAPTURE_REPLIES)
+    replies = driver.execute_script("return window.__jiuyeReplies.length")
+    before = len(assistant_messages(driver))
+    driver.execute_script("document.getElementById('chat-input').value = arguments[0]", text)
+    driver.find_element(*by_testid("send")).click()
+    message = settle(driver, before, timeout)
+    wait(driver, 10).until(
+        lambda d: d.execute_script("return window.__jiuyeReplies.length") > replies
+    )
+    wait(driver, 10).until(lambda _: message.get_attribute("data-extras") == "1")
+    reply = driver.execute_script("return window.__jiuyeReplies[window.__jiuyeReplies.length - 1]")
+    return message, reply
+
+
+def calls(reply: dict, name: str) -> list[dict]:
+    return [c for c in reply.get("tool_calls") or [] if c["name"] == name and not c.get("error")]
+
+
+def internal_notes(result: dict) -> list[str]:
+    """The notes an eligibility result carries for rule authors: never for the public."""
+    notes: list[str] = []
+    for output in result.get("outputs") or []:
+        notes.append(output.get("note") or "")
+        for source in [output.get("source"), *(output.get("parameter_sources") or [])]:
+            notes.append((source or {}).get("note") or "")
+    for source in result.get("sources") or []:
+        notes.append(source.get("note") or "")
+    return [note for note in notes if note]
+
+
+def assert_cards_are_clean(message: Any, results: list[dict]) -> None:
+    """No staff notes, no "待核实", no empty amount ("— 元") and at most one short sample
+    tag per figure on the calculator cards."""
+    shown = text_of(message)
+    assert "待核实" not in shown
+    assert "— 元" not in shown and "—元" not in shown
+    cards = message.find_elements(*by_testid("eligibility-result"))
+    cards_text = "".join(text_of(card) for card in cards)
+    for result in results:
+        for note in internal_notes(result):
+            assert note not in cards_text, f"an internal note is shown: {note}"
+    for output in message.find_elements(*by_testid("eligibility-output")):
+        assert len(output.find_elements(*by_testid("sample-tag"))) <= 1
+        assert "虚构" not in text_of(output)
+
+
+def test_sources_are_listed_once(
+    chrome_available: None, live_server: LiveServer, browser: Browser
+) -> None:
+    open_chat(browser, live_server)
+    message, reply = ask_captured(browser, "失业保险金怎么申请", timeout=FIRST_ANSWER_S)
+    listed = message.find_elements(*by_testid("citation"))
+    assert listed, "the answer lists no sources"
+    markers = [d.get_attribute("data-marker") for d in listed]
+    assert len(markers) == len(set(markers))
+    shown = text_of(message)
+    for number in markers:  # "[n] 《…》" once: in the list, not again in the text
+        assert shown.count(f"[{number}] 《") == 1, f"source [{number}] is shown twice"
+    text = message.find_element(*by_testid("message-text")).text
+    assert "来源：" not in text, "the text's own source list is shown beside the list"
+    if "来源：" in reply["text"]:
+        assert any(f"[{n}]" in reply["text"] for n in markers)  # the same sources, once
+    # Every marker left in the text opens a listed source.
+    for button in message.find_elements(*css("button.marker-link")):
+        assert button.text.strip("[]") in markers
+    assert_no_js_errors(browser)
+
+
+def test_a_source_only_in_the_text_is_kept(
+    chrome_available: None, live_server: LiveServer, browser: Browser
+) -> None:
+    browser.get(live_server.url + "/")
+    citation = {"title": "中华人民共和国社会保险法", "article": "第四十五条", "quote": "失业人员……"}
+    text = (
+        "可以领取[1]。\n\n来源：\n[1] 《中华人民共和国社会保险法》第四十五条（现行有效）\n"
+        "[2] 《失业保险条例》第十四条（现行有效）"
+    )
+    listed_once = browser.execute_script(
+        "return Jiuye.answerSources(arguments[0], [arguments[1]])", text, citation
+    )
+    assert (
+        listed_once["body"] == "可以领取[1]。\n\n来源：\n[2] 《失业保险条例》第十四条（现行有效）"
+    )
+    assert [entry["number"] for entry in listed_once["shown"]] == [1]
+    other = dict(citation, title="失业保险条例")  # [1] names another document: kept
+    kept = browser.execute_script(
+        "return Jiuye.answerSources(arguments[0], [arguments[1]])", text, other
+    )
+    assert "[1] 《中华人民共和国社会保险法》" in kept["body"] and "[2]" in kept["body"]
+    plain = browser.execute_script("return Jiuye.answerSources('没有出处的回答', [])")
+    assert plain["body"] == "没有出处的回答" and plain["shown"] == []
+    assert_no_js_errors(browser)
+
+
+def test_vacancies_are_shown_once(
+    chrome_available: None, live_server: LiveServer, browser: Browser
+) -> None:
+    open_chat(browser, live_server)
+    message, reply = ask_captured(browser, "郑州有焊工岗位吗", timeout=FIRST_ANSWER_S)
+    [search] = calls(reply, "search_vacancies")
+    hits = search["result"]["hits"]
+    assert hits, "the search found nothing to show"
+    cards = message.find_elements(*by_testid("vacancy-card"))
+    assert len(cards) == len(hits)
+    text = message.find_element(*by_testid("message-text")).text.strip()
+    assert text == reply["text"].splitlines()[0], text  # the "为您找到 N 个…" summary only
+    assert "｜" not in text
+    for hit in hits:  # each vacancy once: its card
+        assert text_of(message).count(hit["employer"]) == 1, hit["employer"]
+    assert_no_js_errors(browser)
+
+
+def test_a_policy_check_shows_that_policys_card(
+    chrome_available: None,
+    live_server: LiveServer,
+    browser: Browser,
+    record_property: Callable[[str, object], None],
+) -> None:
+    open_chat(browser, live_server)
+    message, reply = ask_captured(browser, TWO_LINE_QUESTION, timeout=FIRST_ANSWER_S)
+    checks = calls(reply, "check_eligibility")
+    assert checks, "the question was not checked with the calculator"
+    asked = {c["arguments"].get("policy_id") for c in checks} - {None}
+    cards = message.find_elements(*by_testid("eligibility-result"))
+    assert cards, "no calculator card"
+    assert {card.get_attribute("data-policy-id") for card in cards} <= asked
+    assert len(cards) == len(asked)
+    results = [c["result"] for c in checks]
+    assert_cards_are_clean(message, results)
+    for card, result in zip(cards, results, strict=False):
+        for output, shown in zip(
+            result["outputs"], card.find_elements(*by_testid("eligibility-output")), strict=True
+        ):
+            value = shown.find_element(*by_testid("eligibility-value")).text
+            if output["value"] is None:
+                assert value == "以当地公布的标准为准"
+            sample = (output.get("source") or {}).get("sample") or any(
+                s.get("sample") for s in output.get("parameter_sources") or []
+            )
+            tags = shown.find_elements(*by_testid("sample-tag"))
+            assert len(tags) == (1 if sample and output["value"] is not None else 0)
+    # The rendered size of the answer (reported, not asserted: it depends on the answer).
+    heights = browser.execute_script(
+        "return [document.body.scrollHeight, arguments[0].getBoundingClientRect().height]",
+        message,
+    )
+    record_property("page_scroll_height_px", heights[0])
+    record_property("answer_height_px", round(heights[1]))
+    print(f"two-line question: page {heights[0]} px, answer {round(heights[1])} px")
+    assert_no_js_errors(browser)
+
+
+@pytest.mark.parametrize("region", [ZHENGZHOU, "000000"], ids=["zhengzhou", "national"])
+def test_a_screen_shows_only_the_policies_one_can_claim(
+    chrome_available: None, live_server: LiveServer, browser: Browser, region: str
+) -> None:
+    open_chat(browser, live_server, region=region)
+    message, reply = ask_captured(browser, SCREEN_QUESTION, timeout=FIRST_ANSWER_S)
+    screens = [c for c in calls(reply, "check_eligibility") if not c["arguments"].get("policy_id")]
+    assert screens, "the question did not screen the policies"
+    results = screens[0]["result"]["results"]
+    eligible = [r["policy_id"] for r in results if r["status"] == "eligible"]
+    cards = message.find_elements(*by_testid("eligibility-result"))
+    assert [card.get_attribute("data-policy-id") for card in cards] == eligible
+    assert all(card.get_attribute("data-status") == "eligible" for card in cards)
+    assert_cards_are_clean(message, results)
+    for result in (r for r in results if r["status"] == "eligible"):
+        card = message.find_element(*css(f'[data-policy-id="{result["policy_id"]}"]'))
+        values = [v.text for v in card.find_elements(*by_testid("eligibility-value"))]
+        expected = [
+            "以当地公布的标准为准" if o["value"] is None else None for o in result["outputs"]
+        ]
+        for value, want in zip(values, expected, strict=True):
+            assert want is None or value == want
+    assert_no_js_errors(browser)
+
+
+# -- the console reads facts in Chinese -----------------------------------------------------------
+
+
+def test_console_shows_facts_by_their_chinese_labels(
+    chrome_available: None, live_server: LiveServer, browser: Browser
+) -> None:
+    from selenium.webdriver.support import expected_conditions as ec
+
+    from assistant.models import Turn
+
+    services = live_server.app.state.services
+    turn = Turn(channel="web", user_id="console-facts", text="转人工", role="job_seeker")
+    state = services.assistant.conversations.load(turn)
+    state.facts = {
+        "contribution_years": 7.0,
+        "involuntary_separation": True,
+        "registered_unemployed": False,
+        "hardship_category": "low_income_family",
+    }
+    ticket = services.assistant.handoffs.open(state, reason="complaint", summary="对失业金有疑问")
+
+    log_in(browser, live_server, "caseworker", "/console")
+    wait(browser, POLL_S).until(
+        ec.element_to_be_clickable(css(f'button[data-ticket-id="{ticket.id}"]'))
+    ).click()
+    wait(browser, 10).until(ec.text_to_be_present_in_element(by_testid("detail-title"), "投诉"))
+    facts = browser.find_element(*by_testid("detail-facts"))
+    labels = [e.text for e in facts.find_elements(*by_testid("fact-label"))]
+    values = [e.text for e in facts.find_elements(*by_testid("fact-value"))]
+    assert dict(zip(labels, values, strict=True)) == {
+        "累计缴纳失业保险费年限": "7年",
+        "非因本人意愿中断就业": "是",
+        "已办理失业登记": "否",
+        "家庭或本人的困难情形": "城乡最低生活保障家庭",
+    }
+    for name in state.facts:
+        assert name not in facts.text
+    assert "low_income_family" not in facts.text and "true" not in facts.text.lower()
+    services.assistant.handoffs.claim(ticket.id, "王老师")
+    services.assistant.handoffs.close(ticket.id, "王老师")
+    assert_no_js_errors(browser)
+
+
+# -- the agent page: the answer, its basis and quote, its source once -----------------------------
+
+
+def test_agent_suggestion_shows_basis_quote_and_source_once(
+    chrome_available: None,
+    live_server: LiveServer,
+    browser: Browser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page's rendering of a suggestion (the suggestions themselves are the assist
+    tests' business): one whose source says no more than its passage, one whose source does."""
+    from datetime import date
+
+    from selenium.webdriver.support import expected_conditions as ec
+
+    from assistant.assist import AssistRequest, AssistResult, Suggestion
+    from knowledge.policies.models import Citation
+
+    clause = (
+        "失业人员符合下列条件的，从失业保险基金中领取失业保险金：（一）失业前用人单位和本人"
+        "已经缴纳失业保险费满一年的；（二）非因本人意愿中断就业的；（三）已经进行失业登记，"
+        "并有求职要求的。"
+    )
+    law = Citation(
+        doc_id="social-insurance-law",
+        title="中华人民共和国社会保险法",
+        article="第四十五条",
+        region="000000",
+        valid_from=date(2011, 7, 1),
+        source="policies/social-insurance-law.md",
+        quote=clause,
+        start=0,
+        end=len(clause),
+        chunk_id="social-insurance-law:45",
+    )
+    longer = law.model_copy(
+        update={
+            "article": "第四十六条",
+            "chunk_id": "social-insurance-law:46",
+            "quote": "失业人员失业前用人单位和本人累计缴费满一年不足五年的，领取失业保险金的期限"
+            "最长为十二个月；累计缴费满五年不足十年的，领取失业保险金的期限最长为十八个月。",
+        }
+    )
+    basis = "《中华人民共和国社会保险法》第四十五条"
+
+    def suggest(request: AssistRequest) -> AssistResult:
+        return AssistResult(
+            call_id=request.call_id,
+            summary="来电人咨询失业保险金",
+            suggestions=[
+                Suggestion(
+                    id="s45",
+                    text=f"缴费满一年、非本人意愿失业、已办失业登记的，可以领失业保险金（{basis}）。",
+                    passage=f"{basis}：“{clause}”",
+                    citations=[law],
+                    score=1.0,
+                ),
+                Suggestion(
+                    id="s46",
+                    text="缴费满五年不足十年的，最长领十八个月（《中华人民共和国社会保险法》第四十六条）。",
+                    passage="《中华人民共和国社会保险法》第四十六条：“累计缴费满五年不足十年的，"
+                    "领取失业保险金的期限最长为十八个月”",
+                    citations=[longer],
+                    score=0.9,
+                ),
+            ],
+        )
+
+    monkeypatch.setattr(live_server.app.state.services.assist, "suggest", suggest)
+    log_in(browser, live_server, "agent", "/agent")
+    browser.find_element(*by_testid("utterance-text")).send_keys("失业保险金要什么条件？")
+    browser.find_element(*by_testid("add-utterance")).click()
+    wait(browser, ANSWER_S).until(
+        lambda d: (
+            len(d.find_elements(*by_testid("suggestion"))) == 2
+            and d.find_elements(*css('[data-suggestion-id="s46"]'))
+        )
+    )
+    first, second = browser.find_elements(*by_testid("suggestion"))
+
+    # The answer, then the basis with its passage, then the source.
+    parts = [
+        first.find_element(*by_testid("message-text")),
+        first.find_element(*by_testid("passage")),
+        first.find_element(*by_testid("citation")),
+    ]
+    tops = [part.location["y"] for part in parts]
+    assert tops == sorted(tops)
+    assert parts[0].text.startswith("缴费满一年")
+    assert parts[1].text.startswith(basis) and clause in parts[1].text
+    # The source once: named once, its text not quoted again under the passage.
+    assert len(first.find_elements(*by_testid("citation"))) == 1
+    assert not first.find_elements(*by_testid("citation-quote"))
+    assert text_of(first).count(clause) == 1
+    summary = first.find_element(*by_testid("citation-summary")).text
+    assert "《中华人民共和国社会保险法》第四十五条" in summary
+    # A source that says more than the passage keeps its whole text, folded away.
+    quote = second.find_element(*by_testid("citation-quote"))
+    assert not quote.is_displayed()
+    second.find_element(*by_testid("citation-summary")).click()
+    wait(browser, 5).until(ec.visibility_of(quote))
+    assert "十二个月" in quote.text
     assert_no_js_errors(browser)

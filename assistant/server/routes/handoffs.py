@@ -8,20 +8,23 @@ message API, and when the user's 48-hour window has closed the transcript says s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.composer import facts_summary
 from assistant.models import HandoffTicket, Message, TicketStatus
 from assistant.prompts import reply as fixed_reply
 from assistant.server.auth import Principal, require
 from assistant.server.deps import services
 from assistant.server.services import Services
+from knowledge.rules.models import FactDefinition
 
-__all__ = ["REASON_LABELS", "TicketView", "router", "ticket_view"]
+__all__ = ["REASON_LABELS", "FactShown", "TicketView", "facts_shown", "router", "ticket_view"]
 
 caseworker = require("caseworker")
 router = APIRouter(prefix="/v1/handoffs", tags=["转人工"], dependencies=[Depends(caseworker)])
@@ -58,9 +61,20 @@ class QueueEntry(BaseModel):
     claimed_by: str | None
 
 
+class FactShown(BaseModel):
+    """One known fact as people read it: the vocabulary's label and the value's wording."""
+
+    name: str
+    label: str
+    value: str
+
+
 class TicketView(HandoffTicket):
     reason_label: str
     waiting_seconds: int
+    facts_shown: list[FactShown] = Field(
+        default_factory=list, description="the facts in the fact vocabulary's Chinese words"
+    )
 
 
 class ReplyBody(BaseModel):
@@ -89,12 +103,52 @@ def _waiting(ticket: HandoffTicket) -> int:
     return max(0, int((end - ticket.created_at).total_seconds()))
 
 
-def ticket_view(ticket: HandoffTicket) -> TicketView:
+def _fact_shown(
+    name: str, value: Any, definition: FactDefinition, vocabulary: Mapping[str, FactDefinition]
+) -> FactShown | None:
+    if value is None:
+        return None
+    if isinstance(value, list | tuple | set):  # a list of enum codes: each by its label
+        labels = definition.values or {}
+        shown = "、".join(labels.get(str(v), str(v)) for v in value)
+        return FactShown(name=name, label=definition.label, value=shown or "无")
+    # The wording the assistant uses elsewhere ("累计缴纳失业保险费年限：7年").
+    line = facts_summary({name: value}, vocabulary)
+    label, sep, shown = line.partition("：")
+    if not sep:
+        return None
+    return FactShown(name=name, label=label, value=shown)
+
+
+def facts_shown(
+    facts: Mapping[str, Any], vocabulary: Mapping[str, FactDefinition]
+) -> list[FactShown]:
+    """The ticket's facts by their Chinese labels and values; a name outside the vocabulary
+    has no label people could read and is left to the raw ``facts``."""
+    shown: list[FactShown] = []
+    for name, value in facts.items():
+        definition = vocabulary.get(name)
+        if definition is None:
+            continue
+        fact = _fact_shown(name, value, definition, vocabulary)
+        if fact is not None:
+            shown.append(fact)
+    return shown
+
+
+def ticket_view(
+    ticket: HandoffTicket, vocabulary: Mapping[str, FactDefinition] | None = None
+) -> TicketView:
     return TicketView(
         **ticket.model_dump(),
         reason_label=REASON_LABELS.get(ticket.reason, ticket.reason),
         waiting_seconds=_waiting(ticket),
+        facts_shown=facts_shown(ticket.facts, vocabulary) if vocabulary is not None else [],
     )
+
+
+def _vocabulary(svc: Services) -> Mapping[str, FactDefinition]:
+    return svc.assistant.toolbox.rules.facts
 
 
 @router.get("", response_model=list[QueueEntry], summary="转人工队列")
@@ -115,7 +169,7 @@ def queue(
 
 @router.get("/{ticket_id}", response_model=TicketView, summary="工单详情")
 def ticket(ticket_id: TicketId, svc: Annotated[Services, Depends(services)]) -> TicketView:
-    return ticket_view(svc.assistant.handoffs.get(ticket_id))
+    return ticket_view(svc.assistant.handoffs.get(ticket_id), _vocabulary(svc))
 
 
 @router.post("/{ticket_id}/claim", response_model=TicketView, summary="认领工单")
@@ -124,7 +178,8 @@ def claim(
     who: Annotated[Principal, Depends(caseworker)],
     svc: Annotated[Services, Depends(services)],
 ) -> TicketView:
-    return ticket_view(svc.assistant.handoffs.claim(ticket_id, who.name or ""))
+    ticket = svc.assistant.handoffs.claim(ticket_id, who.name or "")
+    return ticket_view(ticket, _vocabulary(svc))
 
 
 @router.post("/{ticket_id}/reply", response_model=ReplyOutcome, summary="回复用户")
@@ -157,4 +212,5 @@ def close(
     body: CloseBody | None = None,
 ) -> TicketView:
     note = body.note if body else None
-    return ticket_view(svc.assistant.handoffs.close(ticket_id, who.name or "", note=note))
+    ticket = svc.assistant.handoffs.close(ticket_id, who.name or "", note=note)
+    return ticket_view(ticket, _vocabulary(svc))

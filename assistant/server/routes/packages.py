@@ -155,4 +155,4 @@ def open_ticket(package_id: PackageId, svc: Annotated[Services, Depends(services
         raise ApiError(404, "package_not_found", str(exc)) from exc
     except PackageTicketExistsError as exc:
         raise ApiError(409, "package_ticket_exists", str(exc), ticket=exc.ticket_id) from exc
-    return ticket_view(ticket)
+    return ticket_view(ticket, svc.assistant.toolbox.rules.facts)

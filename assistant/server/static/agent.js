@@ -266,22 +266,34 @@
     for (const action of actions) nodes.nextActions.appendChild(el("li", { "data-testid": "next-action", text: action }));
   }
 
+  /**
+   * A suggestion as the agent reads it out: the answer, then its legal basis with the
+   * passage quoted, then its source once (label, region, validity; the source's own text
+   * only when it says more than the quoted passage).
+   */
   function renderSuggestion(suggestion, number) {
     const item = el("li", { className: "card suggestion", "data-testid": "suggestion", "data-suggestion-id": suggestion.id || "" });
-    const citations = suggestion.citations || [];
     const sources = el("div", { className: "sources", "data-testid": "sources" });
+    const answer = J.answerSources(suggestion.text, suggestion.citations || []);
+    const numbers = new Set(answer.shown.map((entry) => entry.number));
     item.appendChild(el("span", { className: "muted small", text: "建议 " + number }));
     item.appendChild(
-      J.renderRichText(suggestion.text, citations.length, (n) => {
+      J.renderRichText(answer.body, numbers, (n) => {
         const details = sources.querySelector('details[data-marker="' + n + '"]');
         if (details) details.open = true;
       })
     );
-    if (suggestion.passage) {
-      item.appendChild(el("p", { className: "muted small", text: "关键原文：" }));
-      item.appendChild(el("blockquote", { className: "passage", "data-testid": "passage", text: suggestion.passage }));
+    const passage = String(suggestion.passage || "").trim();
+    if (passage) {
+      item.appendChild(el("p", { className: "muted small", text: "依据和原文：" }));
+      item.appendChild(el("blockquote", { className: "passage", "data-testid": "passage", text: passage }));
     }
-    citations.forEach((citation, i) => sources.appendChild(J.renderCitation(citation, i + 1)));
+    if (answer.shown.length) sources.appendChild(el("p", { className: "sources-title", text: "来源" }));
+    for (const entry of answer.shown) {
+      const quote = J.plainQuote(entry.citation.quote);
+      const quoted = !quote || sameWords(passage).indexOf(sameWords(quote)) >= 0;
+      sources.appendChild(J.renderCitation(entry.citation, entry.number, { quote: !quoted }));
+    }
     item.appendChild(sources);
 
     const actions = el("div", { className: "actions", role: "group", "aria-label": "对这条建议的操作" });
@@ -342,6 +354,11 @@
       item.appendChild(list);
     }
     return item;
+  }
+
+  /** Text compared by its words only: no spaces, line breaks or quotation marks. */
+  function sameWords(text) {
+    return String(text || "").replace(/[\s“”"「」…]/g, "");
   }
 
   function sendFeedback(suggestionId, event) {

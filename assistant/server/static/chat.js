@@ -302,18 +302,34 @@
         message.created_at ? el("time", { className: "time", datetime: message.created_at, text: J.timeText(message.created_at) }) : null
       )
     );
-    const citations = message.citations || [];
     const sources = el("div", { className: "sources", "data-testid": "sources" });
-    item.appendChild(J.renderRichText(message.text, citations.length, (n) => openSource(sources, n)));
-    if (citations.length) fillSources(sources, citations);
+    item.appendChild(el("div", { className: "text", "data-testid": "message-text" }));
     item.appendChild(sources);
+    // What the text is shown with: its citations, and the cards that list what it lists.
+    item.view = { text: message.text || "", citations: message.citations || [], listed: [] };
+    paint(item);
     return item;
   }
 
-  function fillSources(container, citations) {
-    J.clear(container);
-    container.appendChild(el("p", { className: "sources-title", text: "出处（点击展开原文）" }));
-    citations.forEach((citation, i) => container.appendChild(J.renderCitation(citation, i + 1)));
+  /**
+   * (Re)draws a message's text and source list from `item.view`: a source is listed once
+   * (the text's own "来源：" block gives way to the expandable list), and a list line the
+   * page shows as a card (a vacancy, a service point) gives way to the card.
+   */
+  function paint(item) {
+    const view = item.view;
+    const sources = item.querySelector(".sources");
+    const answer = J.answerSources(view.text, view.citations);
+    let body = answer.body;
+    for (const isShown of view.listed) body = J.withoutListed(body, isShown);
+    const numbers = new Set(answer.shown.map((entry) => entry.number));
+    const text = J.renderRichText(body, numbers, (n) => openSource(sources, n));
+    item.replaceChild(text, item.querySelector(".text"));
+    J.clear(sources);
+    if (answer.shown.length) {
+      sources.appendChild(el("p", { className: "sources-title", text: "出处（点击展开原文）" }));
+      for (const entry of answer.shown) sources.appendChild(J.renderCitation(entry.citation, entry.number));
+    }
   }
 
   function openSource(container, n) {
@@ -330,23 +346,26 @@
   function attachExtras(item, reply) {
     if (item.dataset.extras) return;
     item.dataset.extras = "1";
-    let sources = item.querySelector(".sources");
-    const citations = reply.citations || [];
-    if (sources && !sources.querySelector("details") && citations.length) {
-      fillSources(sources, citations);
-      // Markers need to open these sources: re-render the text with them.
-      const text = item.querySelector(".text");
-      const rich = J.renderRichText(item.dataset.rawText || reply.text, citations.length, (n) => openSource(sources, n));
-      if (text) item.replaceChild(rich, text);
-    }
+    const view = item.view;
+    if (view && !view.citations.length && (reply.citations || []).length) view.citations = reply.citations;
     const extras = el("div", { className: "extras" });
     for (const call of reply.tool_calls || []) {
       if (call.error || call.result === null || call.result === undefined) continue;
-      if (call.name === "search_vacancies") extras.appendChild(renderVacancies(call.result));
-      else if (call.name === "check_eligibility") extras.appendChild(renderEligibility(call.result));
-      else if (call.name === "find_service_points") extras.appendChild(renderServicePoints(call.result));
+      let section = null;
+      if (call.name === "search_vacancies") {
+        section = renderVacancies(call.result);
+        if (view && section.childNodes.length) view.listed.push(listedVacancies(call.result));
+      } else if (call.name === "check_eligibility") {
+        section = renderEligibility(call.result, call.arguments || {});
+      } else if (call.name === "find_service_points") {
+        section = renderServicePoints(call.result);
+        if (view && section.childNodes.length) view.listed.push(listedPoints(call.result));
+      }
+      if (section && section.childNodes.length) extras.appendChild(section);
     }
     if (reply.package) extras.appendChild(renderPackage(reply.package));
+    if (view) paint(item);
+    const sources = item.querySelector(".sources");
     if (extras.childNodes.length) {
       if (sources) item.insertBefore(extras, sources);
       else item.appendChild(extras);
@@ -354,14 +373,33 @@
     if (reply.handoff) item.dataset.handoff = String(reply.handoff.id);
   }
 
+  /** A list line ("1. 焊工｜单位｜…") naming a vacancy the cards show. */
+  function listedVacancies(result) {
+    const titles = vacancyHits(result).map((hit) => String(hit.title || "")).filter(Boolean);
+    return (line) => titles.some((title) => line.startsWith(title + "｜"));
+  }
+
+  /** A list line ("1. 网点名称（类型）地址") naming a service point the cards show. */
+  function listedPoints(result) {
+    const names = pointHits(result).map((hit) => String((hit.point || hit).name || "")).filter(Boolean);
+    return (line) => names.some((name) => line.startsWith(name));
+  }
+
   // -- vacancy cards ------------------------------------------------------------------------
 
+  function vacancyHits(result) {
+    return (result && Array.isArray(result.hits) ? result.hits : Array.isArray(result) ? result : []) || [];
+  }
+
+  function pointHits(result) {
+    return Array.isArray(result) ? result : result && Array.isArray(result.hits) ? result.hits : [];
+  }
+
+  // The text's first line ("为您找到 N 个符合条件的岗位…") heads the cards.
   function renderVacancies(result) {
-    const hits = (result && Array.isArray(result.hits) ? result.hits : Array.isArray(result) ? result : []) || [];
+    const hits = vacancyHits(result);
     const box = el("section", { className: "cards", "data-testid": "vacancies", "aria-label": "岗位" });
     if (!hits.length) return box;
-    const total = result && typeof result.total === "number" ? result.total : hits.length;
-    box.appendChild(el("h3", { className: "cards-title", text: "匹配的岗位（共 " + total + " 个，显示 " + hits.length + " 个）" }));
     for (const hit of hits) {
       const card = el("article", { className: "card vacancy", "data-testid": "vacancy-card" });
       card.appendChild(el("h4", { className: "card-title", "data-testid": "vacancy-title", text: hit.title || "岗位" }));
@@ -399,15 +437,31 @@
 
   // -- eligibility (政策计算器) -------------------------------------------------------------
 
-  function renderEligibility(result) {
+  /**
+   * The calculator's cards for what the answer is about: a check of one policy shows that
+   * policy; a screen of all policies (no policy_id asked) shows only those the person can
+   * claim — the text already names the others and asks what it needs to know.
+   */
+  function renderEligibility(result, args) {
     const box = el("section", { className: "cards", "data-testid": "eligibility", "aria-label": "政策计算结果" });
+    const asked = args && args.policy_id ? String(args.policy_id) : null;
     if (result && Array.isArray(result.results)) {
-      box.appendChild(el("h3", { className: "cards-title", text: "政策计算器：可能适用的政策" }));
-      for (const one of result.results) box.appendChild(renderEligibilityResult(one, true));
-    } else if (result && result.status) {
+      const shown = result.results.filter((one) =>
+        asked ? one.policy_id === asked : one.status === "eligible"
+      );
+      if (!shown.length) return box;
+      if (!asked) box.appendChild(el("h3", { className: "cards-title", text: "政策计算器：按您说的情况可以享受的政策" }));
+      for (const one of shown) box.appendChild(renderEligibilityResult(one, !asked));
+    } else if (result && result.status && (!asked || !result.policy_id || result.policy_id === asked)) {
       box.appendChild(renderEligibilityResult(result, false));
     }
     return box;
+  }
+
+  /** Whether a figure comes from sample data rather than a published standard. */
+  function fromSample(output) {
+    if (output.source && output.source.sample) return true;
+    return (output.parameter_sources || []).some((source) => source && source.sample);
   }
 
   function renderEligibilityResult(result, compact) {
@@ -416,6 +470,7 @@
       className: "card eligibility",
       "data-testid": "eligibility-result",
       "data-status": result.status || "",
+      "data-policy-id": result.policy_id || "",
     });
     card.appendChild(
       el(
@@ -429,18 +484,7 @@
     const outputs = result.outputs || [];
     if (outputs.length) {
       const list = el("ul", { className: "outputs" });
-      for (const output of outputs) {
-        const value = J.valueText(output.value) + (output.unit ? " " + output.unit : "");
-        const li = el("li", { "data-testid": "eligibility-output" }, el("strong", { text: (output.label || output.id) + "：" }), value);
-        const source = sourceText(output.source);
-        if (source) li.appendChild(el("span", { className: "source", text: "依据：" + source }));
-        for (const extra of output.parameter_sources || []) {
-          const more = sourceText(extra);
-          if (more) li.appendChild(el("span", { className: "source", text: "标准：" + more + (extra.note ? "（" + extra.note + "）" : "") }));
-        }
-        if (output.note) li.appendChild(el("span", { className: "note", text: output.note }));
-        list.appendChild(li);
-      }
+      for (const output of outputs) list.appendChild(renderOutput(output));
       card.appendChild(list);
     }
     const missing = result.missing || [];
@@ -458,6 +502,33 @@
     return card;
   }
 
+  /**
+   * One figure: its label, its value (or "以当地公布的标准为准" when the rules give none),
+   * a short "示例数据" tag for a sample figure, and the articles it rests on. Notes written
+   * for the rule authors (an output's note, a source's note) are not for the public.
+   */
+  function renderOutput(output) {
+    const known = output.value !== null && output.value !== undefined && output.value !== "";
+    const value = known ? J.valueText(output.value) + (output.unit ? " " + output.unit : "") : "以当地公布的标准为准";
+    const li = el(
+      "li",
+      { "data-testid": "eligibility-output" },
+      el("strong", { text: (output.label || output.id) + "：" }),
+      el("span", { "data-testid": "eligibility-value", text: value })
+    );
+    if (known && fromSample(output)) {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", { className: "badge badge-plain", "data-testid": "sample-tag", text: "示例数据" }));
+    }
+    const basis = [sourceText(output.source)];
+    for (const extra of output.parameter_sources || []) {
+      if (extra && !extra.sample) basis.push(sourceText(extra)); // a sample's name is the tag
+    }
+    const shown = basis.filter((text, i) => text && !J.isInternalNote(text) && basis.indexOf(text) === i);
+    if (shown.length) li.appendChild(el("span", { className: "source", text: "依据：" + shown.join("；") }));
+    return li;
+  }
+
   function sourceText(source) {
     if (!source || !source.document) return "";
     return "《" + source.document + "》" + (source.article || "");
@@ -465,11 +536,11 @@
 
   // -- service points -----------------------------------------------------------------------
 
+  // The text's first line ("离您较近的公共就业服务网点：") heads the cards.
   function renderServicePoints(result) {
-    const hits = Array.isArray(result) ? result : result && Array.isArray(result.hits) ? result.hits : [];
+    const hits = pointHits(result);
     const box = el("section", { className: "cards", "data-testid": "service-points", "aria-label": "就业服务网点" });
     if (!hits.length) return box;
-    box.appendChild(el("h3", { className: "cards-title", text: "就业服务网点" }));
     for (const hit of hits) {
       const point = hit.point || hit;
       const card = el("article", { className: "card point", "data-testid": "service-point-card" });
@@ -658,10 +729,21 @@
     delete nodes.banner.dataset.ticket;
   }
 
+  /** Shows the newest message: the page scrolled to its end, where the composer (which
+   * sticks to the bottom of the window) sits below the messages rather than over them. */
   function scrollToEnd() {
-    const last = nodes.messages.lastElementChild;
-    if (last) last.scrollIntoView({ block: "end" });
+    const root = document.scrollingElement || document.documentElement;
+    window.scrollTo(0, root.scrollHeight);
   }
+
+  // Whatever is scrolled into view (a source opened from its marker) stays clear of the
+  // composer stuck to the bottom of the window.
+  const composer = nodes.form.closest("footer");
+  function keepClearOfComposer() {
+    if (composer) document.documentElement.style.scrollPaddingBottom = composer.offsetHeight + "px";
+  }
+  keepClearOfComposer();
+  if (composer && window.ResizeObserver) new ResizeObserver(keepClearOfComposer).observe(composer);
 
   window.setInterval(() => {
     if (state.sessionId && state.handoffId !== null && !state.busy && !document.hidden) queueSync();

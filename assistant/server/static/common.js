@@ -154,8 +154,21 @@
     return "有效期：现行有效";
   }
 
-  /** One source as an expandable <details>: the label, then the quote, region and validity. */
-  function renderCitation(citation, number) {
+  /** A passage as people read it: the Markdown marks of the source file taken out. */
+  function plainQuote(text) {
+    return String(text || "")
+      .replace(/\*\*|__/g, "")
+      .replace(/^\s{0,3}>\s?/gm, "")
+      .replace(/\n{3,}/g, "\n\n")
+      .trim();
+  }
+
+  /**
+   * One source as an expandable <details>: the label, then the quote, region and validity.
+   * `options.quote === false` leaves the quote out (it is already on the page).
+   */
+  function renderCitation(citation, number, options) {
+    const opts = options || {};
     const details = el("details", {
       className: "citation",
       "data-testid": "citation",
@@ -170,9 +183,11 @@
       citation.doc_number ? el("span", { className: "muted", text: "（" + citation.doc_number + "）" }) : null
     );
     details.appendChild(summary);
-    details.appendChild(
-      el("blockquote", { className: "quote", "data-testid": "citation-quote", text: citation.quote || "" })
-    );
+    if (opts.quote !== false) {
+      details.appendChild(
+        el("blockquote", { className: "quote", "data-testid": "citation-quote", text: plainQuote(citation.quote) })
+      );
+    }
     const meta = el("p", { className: "citation-meta" });
     meta.appendChild(el("span", { text: "适用地区：" + regionName(citation.region) }));
     meta.appendChild(el("span", { "data-testid": "citation-validity", text: validityText(citation) }));
@@ -183,19 +198,118 @@
     return details;
   }
 
+  const MARKER = /\[(\d{1,2})\]/g;
+  const UNMARKED_SOURCES = 3; // as many as WeChat lists under a text without markers
+  const SOURCES_HEADING = /(?:^|\n)来源：[ \t]*\n/g;
+  const SOURCE_LINE = /^\s*\[(\d{1,2})\]\s*(.*)$/;
+
+  function markerCheck(valid) {
+    if (typeof valid === "function") return valid;
+    if (valid instanceof Set) return (n) => valid.has(n);
+    const count = Number(valid) || 0;
+    return (n) => n >= 1 && n <= count;
+  }
+
+  /**
+   * What a reply's text and its citations look like on a page that lists the citations:
+   * `body` is the text without its trailing "来源：\n[1] 《…》…" block (the page lists those
+   * sources itself), keeping any line of that block the citations do not cover, so no source
+   * is lost; `shown` are the citations to list as [{citation, number}]: those the text refers
+   * to by marker ([n] is citations[n - 1]), or, when it has no markers, the first few — the
+   * sources WeChat writes under such a text (connectors/wechat/formatting.py).
+   */
+  function answerSources(text, citations) {
+    const source = String(text || "");
+    const list = Array.isArray(citations) ? citations : [];
+    const referred = new Set();
+    let match;
+    MARKER.lastIndex = 0;
+    while ((match = MARKER.exec(source)) !== null) {
+      const n = Number(match[1]);
+      if (n >= 1 && n <= list.length) referred.add(n);
+    }
+    const shown = [];
+    list.forEach((citation, i) => {
+      const listed = referred.size ? referred.has(i + 1) : i < UNMARKED_SOURCES;
+      if (listed) shown.push({ citation: citation, number: i + 1 });
+    });
+    return { body: withoutSourceBlock(source, list), shown: shown };
+  }
+
+  function withoutSourceBlock(source, citations) {
+    if (!citations.length) return source;
+    let heading = null;
+    let match;
+    SOURCES_HEADING.lastIndex = 0;
+    while ((match = SOURCES_HEADING.exec(source)) !== null) heading = match;
+    if (!heading) return source;
+    const entries = [];
+    for (const line of source.slice(heading.index + heading[0].length).split("\n")) {
+      if (!line.trim()) continue;
+      const entry = SOURCE_LINE.exec(line);
+      if (!entry) return source; // not a trailing source block: the text stays whole
+      entries.push({ n: Number(entry[1]), line: line.trim(), rest: entry[2] });
+    }
+    if (!entries.length) return source;
+    // A line is covered when its number is a listed citation naming the same document.
+    const kept = entries.filter((entry) => {
+      const citation = citations[entry.n - 1];
+      if (!citation) return true;
+      const title = citation.title || citation.doc_id || "";
+      return !title || entry.rest.indexOf("《" + title + "》") < 0;
+    });
+    let body = source.slice(0, heading.index).replace(/\s+$/, "");
+    if (kept.length) body += "\n\n来源：\n" + kept.map((entry) => entry.line).join("\n");
+    return body;
+  }
+
+  /**
+   * `text` without the numbered list lines ("1. 名称｜…" and their indented follow-up lines)
+   * whose item `isShown(rest of line)` says the page shows as a card already. Lines that
+   * name nothing shown, and everything else, are kept.
+   */
+  function withoutListed(text, isShown) {
+    const out = [];
+    let dropping = false;
+    let dropped = 0;
+    for (const line of String(text || "").split("\n")) {
+      const item = /^\s*\d{1,2}[.．、]\s*(.+)$/.exec(line);
+      if (item) {
+        dropping = isShown(item[1].trim());
+        if (dropping) {
+          dropped += 1;
+          continue;
+        }
+      } else if (dropping && /^[ \t\u3000]+\S/.test(line)) {
+        continue; // the dropped item's follow-up line ("   在线投递：…")
+      } else {
+        dropping = false;
+      }
+      out.push(line);
+    }
+    return dropped ? out.join("\n").replace(/\s+$/, "") : String(text || "");
+  }
+
+  /** Text written for staff only ("待核实: …") that a page for the public never shows. */
+  function isInternalNote(text) {
+    return /待核实/.test(String(text || ""));
+  }
+
   /**
    * Reply text with its line breaks kept and markers [n] turned into buttons that open
-   * source n; `onMarker(n)` is called when one is clicked.
+   * source n; `onMarker(n)` is called when one is clicked. `valid` says which markers have
+   * a source on the page: a count (1..count), a Set of numbers or a predicate.
    */
-  function renderRichText(text, citationCount, onMarker) {
+  function renderRichText(text, valid, onMarker) {
     const container = el("div", { className: "text", "data-testid": "message-text" });
     const source = String(text || "");
+    const isValid = markerCheck(valid);
     const pattern = /\[(\d{1,2})\]/g;
     let last = 0;
     let match;
     while ((match = pattern.exec(source)) !== null) {
       const n = Number(match[1]);
-      if (n < 1 || n > citationCount || !onMarker) continue;
+      if (!isValid(n) || !onMarker) continue;
       if (match.index > last) container.appendChild(document.createTextNode(source.slice(last, match.index)));
       container.appendChild(
         el("button", {
@@ -391,6 +505,10 @@
     citationLabel,
     validityText,
     renderCitation,
+    plainQuote,
+    answerSources,
+    withoutListed,
+    isInternalNote,
     renderRichText,
     waitingText,
     timeText,

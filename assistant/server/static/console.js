@@ -243,14 +243,14 @@
     );
     nodes.summary.textContent = ticket.summary || "—";
 
+    // The facts by the fact vocabulary's labels and values, as the server words them.
     J.clear(nodes.facts);
-    const facts = ticket.facts || {};
-    const keys = Object.keys(facts);
-    for (const key of keys) {
-      nodes.facts.appendChild(el("dt", { text: key }));
-      nodes.facts.appendChild(el("dd", { text: J.valueText(facts[key]) }));
+    const shown = Array.isArray(ticket.facts_shown) ? ticket.facts_shown : [];
+    for (const fact of shown) {
+      nodes.facts.appendChild(el("dt", { "data-testid": "fact-label", "data-fact": fact.name || "", text: fact.label }));
+      nodes.facts.appendChild(el("dd", { "data-testid": "fact-value", text: fact.value }));
     }
-    nodes.factsEmpty.hidden = keys.length > 0;
+    nodes.factsEmpty.hidden = shown.length > 0;
 
     renderTranscript(ticket.transcript || []);
 
