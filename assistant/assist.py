@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import composer
-from assistant.brains.offline import FOLLOW_UP_CHARS
+from assistant.answering import answer_in_conversation
 from assistant.conversations import ConversationState
 from assistant.guardrails.injection import injection_markers
 from assistant.guardrails.pii import mask_pii
@@ -37,6 +37,7 @@ from assistant.models import MessageText, RegionCode, Turn
 from assistant.nlu import NLU
 from assistant.tools import Toolbox, ToolContext
 from knowledge.chinese import normalize
+from knowledge.policies.answers import lead_sentence
 from knowledge.policies.models import Citation
 from knowledge.regions import validate_region
 from knowledge.rules.models import EligibilityResult, MissingFact, ScreeningResult
@@ -51,12 +52,12 @@ __all__ = [
 ]
 
 MAX_SUGGESTIONS = 3
-#: Passages retrieved for the caller's question, before those that do not answer it go.
-_PASSAGES = 5
 #: Share of an agent question's character pairs a fact's question must share to count as
 #: asking for that fact ("您交了几年失业保险" ~ "…累计缴纳失业保险费有多少年").
 _ASKED_OVERLAP = 0.3
 _QUESTION_INTENTS = ("policy_question", "eligibility_check")
+#: An utterance that asks something, whatever else it says ("交了三年，能领多久？").
+_ASKS = re.compile(r"[?？吗]|多久|多少|怎么|如何|哪里|能不能|可不可以|是否")
 #: How callers open a question on the phone ("喂，您好，我想问一下…"): left out of the
 #: search, where every word the passage lacks would lower its support.
 _PREAMBLE = re.compile(
@@ -99,7 +100,7 @@ class Suggestion(BaseModel):
     text: str
     passage: str = Field(description="the decisive sentence, quoted with its legal basis")
     citations: list[Citation]
-    score: float = Field(description="how much of the question the passage supports, 0..1")
+    score: float = Field(description="how well the passage answers, relative to the best, 0..1")
 
 
 class SuggestedCheck(BaseModel):
@@ -177,7 +178,7 @@ class AgentAssist:
                 heard.flags.append("injection")  # the utterance drives no search
                 continue
             heard.last = text
-            if understanding.intent in _QUESTION_INTENTS:
+            if understanding.intent in _QUESTION_INTENTS or _ASKS.search(text):
                 heard.questions.append((text, understanding.policy_id))
         heard.flags += [f"sensitive:{t.id}" for t in heard.topics]
         checks = self._worth_checking(self._screen(context), heard.policy)
@@ -235,48 +236,48 @@ class AgentAssist:
 
     def _suggestions(self, call_id: str, heard: _Heard, context: ToolContext) -> list[Suggestion]:
         """Answers to the caller's latest question (a sensitive topic's own article search
-        instead, as the offline brain does), from passages that support it."""
+        instead, as the offline brain does): the plain answer and its basis, from the
+        passages the offline brain would quote, best first."""
         question, named = heard.questions[-1] if heard.questions else (heard.last, None)
         topic = detect_sensitive(question) if question else None
         if topic is not None and topic.citation_query:
-            query, earlier = topic.citation_query, ""
+            query, earlier = topic.citation_query, None
         else:
             query = _PREAMBLE.sub("", question.strip()) or question
-            earlier = _PREAMBLE.sub("", heard.questions[-2][0]) if len(heard.questions) > 1 else ""
+            earlier = (
+                _PREAMBLE.sub("", heard.questions[-2][0]) if len(heard.questions) > 1 else None
+            )
         if not query:
             return []
-        if earlier and named is None and len(query) <= FOLLOW_UP_CHARS:
-            # A short follow-up ("需要带什么材料") is about the topic of the question before.
-            query, earlier = f"{earlier} {query}", ""
-        ranked = self._ranked(query, context)
-        if earlier and (not ranked or ranked[0][1] < composer.LOW_SUPPORT):
-            query = f"{earlier} {query}"
-            ranked = self._ranked(query, context)
+        finding = answer_in_conversation(
+            self.toolbox, query, context, previous=earlier, names_policy=named is not None
+        )
+        if not finding.answerable:
+            return []
+        best = finding.readings[0].score
+        readings = [
+            *finding.quoted(),
+            *[r for r in finding.readings[1:] if r.score >= 0.9 * best and r.gives_kind],
+        ]
         suggestions: list[Suggestion] = []
-        for citation, support in ranked:
-            sentence, basis = composer.decisive_sentence(query, citation)
-            if (
-                support < composer.LOW_SUPPORT
-                or sentence.rstrip("。") == citation.title  # a heading, not an answer
-                or any(sentence in s.passage for s in suggestions)
-            ):
+        for reading in readings:
+            citation = reading.citation
+            if any(citation.chunk_id == c.chunk_id for s in suggestions for c in s.citations):
                 continue
+            basis = composer.basis_text(reading)
+            quote = composer.quote_text(reading)
+            lead = lead_sentence(reading) or quote.splitlines()[0]
             key = f"{call_id}\x00{citation.chunk_id}".encode()
             suggestions.append(
                 Suggestion(
                     id=hashlib.sha1(key, usedforsecurity=False).hexdigest()[:16],
-                    text=f"根据{basis}，{sentence}",
-                    passage=f"{basis}：“{sentence}”",
+                    text=f"{lead.rstrip('。')}（{basis}）。",
+                    passage=f"{basis}：“{quote}”",
                     citations=[citation],
-                    score=round(support, 3),
+                    score=round(reading.score / best, 3) if best else 0.0,
                 )
             )
         return suggestions[:MAX_SUGGESTIONS]
-
-    def _ranked(self, query: str, context: ToolContext) -> list[tuple[Citation, float]]:
-        """Passages with their support, the one to answer from first (see OfflineBrain)."""
-        search, support = self.toolbox.search_answering(query, context, k=_PASSAGES)
-        return list(zip(search.value or [], support, strict=True))
 
     @staticmethod
     def _check(result: EligibilityResult) -> SuggestedCheck:

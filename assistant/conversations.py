@@ -52,6 +52,8 @@ _STATE_JSON_FIELDS = (
     "open_ticket",
     "wishes",
     "package_id",
+    "said_region",
+    "channel_region",
 )
 
 _SENDER: TypeAdapter[Sender] = TypeAdapter(Sender)
@@ -186,6 +188,14 @@ class ConversationState(BaseModel):
         default_factory=dict, description="the work the person looks for (JobWishes fields)"
     )
     package_id: int | None = Field(default=None, description="the latest service package issued")
+    said_region: str | None = Field(
+        default=None,
+        description="a place the person named in the conversation (我在广州): it is where they "
+        "are asking about until they name another or pick another region",
+    )
+    channel_region: str | None = Field(
+        default=None, description="the region the channel sent last (a page's region picker)"
+    )
     turns: int = Field(default=0, ge=0)
     created_at: datetime
     updated_at: datetime

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.brains import Brain, Draft, TurnContext
 from assistant.brains.offline import OfflineBrain
-from assistant.conversations import ConversationStore
+from assistant.conversations import ConversationState, ConversationStore
 from assistant.guardrails.injection import injection_markers
 from assistant.guardrails.pii import mask_pii
 from assistant.handoff import HandoffQueue
@@ -31,6 +31,17 @@ __all__ = ["HISTORY_TURNS", "Assistant"]
 #: Messages of earlier turns a brain sees (the LLM's context window).
 HISTORY_TURNS = 12
 _BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def _turn_region(state: ConversationState, sent: str | None) -> str | None:
+    """The region of this turn: a place the person named in the conversation ("我在广州")
+    wins over the region the channel sends with every message, until the channel sends a
+    different one (they picked another region) or they name another place."""
+    if sent is not None and sent != state.channel_region:
+        if state.channel_region is not None:
+            state.said_region = None
+        state.channel_region = sent
+    return state.said_region or sent
 
 
 def _today() -> date:
@@ -82,7 +93,7 @@ class Assistant:
         flags = [f"pii:{kind}" for kind in masked.kinds]
         if injection_markers(masked.text):
             flags.append("injection")
-        state.region = turn.region or state.region or self.default_region
+        state.region = _turn_region(state, turn.region) or state.region or self.default_region
         context = TurnContext(
             turn=turn,
             text=masked.text,

@@ -40,7 +40,6 @@ from knowledge.rules.facts import coerce_facts
 from knowledge.rules.models import RuleAudience
 
 __all__ = [
-    "SUPPORT_MARGIN",
     "TOOL_NAMES",
     "BuildServicePackageArgs",
     "CheckEligibilityArgs",
@@ -59,11 +58,16 @@ class _Args(BaseModel):
 
 
 class SearchPoliciesArgs(_Args):
-    """Search the policy documents in force in the user's region today; returns passages
-    with document title, article and validity. Cite them by their marker."""
+    """Search the policy documents in force in the user's region today; returns whole
+    articles (or sections) with document title, article and validity. Cite them by their
+    marker."""
 
     query: str = Field(min_length=1, max_length=500, description="the question, in Chinese")
     k: int = Field(default=5, ge=1, le=10, description="how many passages")
+    all_audiences: bool = Field(
+        default=False,
+        description="also documents meant for others (an employers' guide for a job seeker)",
+    )
 
 
 class CheckEligibilityArgs(_Args):
@@ -140,9 +144,6 @@ _SCHEMAS: dict[str, type[_Args]] = {
     "request_handoff": RequestHandoffArgs,
 }
 TOOL_NAMES: tuple[str, ...] = tuple(_SCHEMAS)
-#: A passage ranked lower is answered from only when it supports the question this much
-#: better than the passages ranked above it.
-SUPPORT_MARGIN = 0.1
 #: A package cites the explainer passage of this many of its benefits.
 _CITED_BENEFITS = 3
 logger = logging.getLogger(__name__)
@@ -220,25 +221,20 @@ class Toolbox:
             "request_handoff": self._request_handoff,
         }
 
-    def search_answering(
-        self, query: str, context: ToolContext, *, k: int = 3
-    ) -> tuple[ToolOutcome, list[float]]:
-        """search_policies with the passage to answer from first — the best ranked one,
-        unless another speaks clearly more to ``query`` — and each passage's support
-        (0..1, in the reordered order). Used by the offline brain and agent-assist."""
-        search = self.call("search_policies", {"query": query, "k": k}, context)
-        citations: list[Citation] = search.value or []
-        support = [self.knowledge.support(query, c) for c in citations]
-        if citations:
-            top = max(support)
-            best = next(i for i, s in enumerate(support) if s >= top - SUPPORT_MARGIN)
-            citations.insert(0, citations.pop(best))
-            support.insert(0, support.pop(best))
-        return search, support
-
-    def call(self, name: str, arguments: Mapping[str, Any], context: ToolContext) -> ToolOutcome:
+    def call(
+        self,
+        name: str,
+        arguments: Mapping[str, Any],
+        context: ToolContext,
+        *,
+        cite: bool = True,
+    ) -> ToolOutcome:
         """Validates and runs one tool; bad arguments and refusals come back as the
-        call's error (in Chinese), so a model can correct itself."""
+        call's error (in Chinese), so a model can correct itself.
+
+        Passages a tool returns are cited (numbered for the turn, so a model can refer to
+        them) unless ``cite`` is false: the offline brain cites only the passages its
+        answer quotes or lists."""
         record = ToolCall(name=name, arguments=dict(arguments))
         started = time.perf_counter()
         try:
@@ -248,7 +244,7 @@ class Toolbox:
             args = schema.model_validate(dict(arguments))
             record.arguments = args.model_dump(mode="json", exclude_defaults=True)
             value = self._runners[name](args, context)
-            record.result = _jsonable(value, context)
+            record.result = _jsonable(value, context if cite else None)
             return ToolOutcome(record, value)
         except ValidationError as exc:
             record.error = "参数不正确：" + "；".join(
@@ -296,8 +292,9 @@ class Toolbox:
             args.query,
             region=context.region,
             on_date=context.on_date,
-            audience=context.audience,
+            audience=None if args.all_audiences else context.audience,
             k=args.k,
+            whole=True,
         )
 
     def _check_eligibility(self, args: CheckEligibilityArgs, context: ToolContext) -> Any:
@@ -394,9 +391,9 @@ class _Refused(Exception):
     """A tool call that cannot be run as asked; its message goes back to the brain."""
 
 
-def _jsonable(value: Any, context: ToolContext) -> Any:
-    """A tool's value as JSON; passages carry the marker they are cited by."""
-    if isinstance(value, list) and value and isinstance(value[0], Citation):
+def _jsonable(value: Any, context: ToolContext | None) -> Any:
+    """A tool's value as JSON; passages carry the marker they are cited by (when cited)."""
+    if context is not None and isinstance(value, list) and value and isinstance(value[0], Citation):
         markers = context.cite(value)
         return [
             {"marker": marker, **citation.model_dump(mode="json")}

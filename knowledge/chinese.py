@@ -17,6 +17,7 @@ import jieba
 
 __all__ = [
     "STOPWORDS",
+    "arabic_quantities",
     "decode_text",
     "normalize",
     "parse_chinese_number",
@@ -167,6 +168,29 @@ def _parse_with_units(text: str) -> int:
     if pending is not None and after_unit is not None and after_unit > 10:
         pending *= after_unit // 10
     return total + group + (pending or 0)
+
+
+# A quantity written in Chinese numerals: the numeral, then a unit of time, money, age or
+# multiple (not 第…, so article numbers stay as laws write them; not 一次性 or 一律).
+_QUANTITY = re.compile(
+    r"(?<![第\d零〇一二两三四五六七八九十百千万])([零〇一二两三四五六七八九十百千万]+)"
+    r"(?=个月|个工作日|工作日|周岁|岁|年|个?月|日|天|周|倍|万元|元|小时)"
+)
+_PERCENT = re.compile(r"百分之([零〇一二两三四五六七八九十百]+)")
+
+
+def arabic_quantities(text: str) -> str:
+    """Quantities in Arabic numerals, as a plain answer states them: 二十四个月 -> 24个月,
+    百分之九十 -> 90%, 十五日 -> 15日; 第四十六条 and words like 一次性 are left alone."""
+
+    def number(match: re.Match[str]) -> str:
+        try:
+            return str(parse_chinese_number(match.group(1)))
+        except ValueError:
+            return match.group(0)
+
+    text = _PERCENT.sub(lambda m: f"{number(m)}%" if number(m) != m.group(0) else m.group(0), text)
+    return _QUANTITY.sub(number, text)
 
 
 def to_chinese_number(n: int) -> str:

@@ -9,17 +9,17 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant import composer
+from assistant.answering import PolicyFinding, answer_in_conversation, find_policy_answer
 from assistant.brains import Draft, TurnContext
 from assistant.conversations import ConversationState
 from assistant.guardrails.sensitive import SensitiveTopic, detect_sensitive
-from assistant.models import BrainName, HandoffReason
+from assistant.models import BrainName, HandoffReason, Intent
 from assistant.nlu import NLU, Understanding, states_job_wish
 from assistant.nlu.models import VacancyQuery
 from assistant.packages.profile import reconcile_facts
 from assistant.packages.text import package_text
 from assistant.prompts import reply
 from assistant.tools import Toolbox, ToolOutcome
-from knowledge.policies.models import Citation
 from knowledge.rules.models import EligibilityResult, MissingFact, ScreeningResult
 
 __all__ = ["OfflineBrain"]
@@ -37,10 +37,11 @@ _REASON_TEXT = {
 
 #: Below this intent confidence, a message while a question is open is asked again.
 _SURE_INTENT = 0.5
-#: A question this short that names no policy follows up the previous one.
-FOLLOW_UP_CHARS = 12
 
-
+#: A message that asks something (not only states a wish).
+_ASKS = re.compile(r"[吗么嘛呢?？]\s*$|怎么|如何|能不能|可不可以|是否|多少|多久|哪里")
+#: A message that only asks for a person.
+_ASKS_FOR_PERSON = re.compile(r"人工|真人|工作人员|客服|转接|投诉")
 #: "这不对" and the like, said of the profile just shown.
 _CORRECTION = re.compile(r"不对|错了|不是这样|搞错|弄错|有误|改一下|更正")
 
@@ -103,12 +104,13 @@ class OfflineBrain:
             profile_open=profile_open,
             today=context.tools.on_date,
         )
-        state.facts.update(understanding.facts)
+        state.facts.update(self._own_facts(context, understanding.facts))
         if state.pending and understanding.confidence < _SURE_INTENT:
             # Mid-check, a message the NLU cannot place is most likely a muddled answer.
             return self._ask_again(context)
         if understanding.region:
-            context.tools.region = understanding.region
+            # A place named is where the person asks about, this turn and the next ones.
+            context.tools.region = state.region = state.said_region = understanding.region
         revising = (
             profile_open and bool(understanding.facts) and understanding.intent == "provide_facts"
         )
@@ -123,11 +125,76 @@ class OfflineBrain:
         elif profile_open and not understanding.facts and _CORRECTION.search(context.text):
             draft = Draft(reply("package_correction"), intent="service_package", answered=False)
         else:
-            draft = self._routes[understanding.intent](context, understanding)
+            route = self._route(context, understanding)
+            draft = self._routes[route](context, understanding)
+            draft.intent = draft.intent or route
         draft.intent = draft.intent or understanding.intent
         if context.turn.role == "agent" and draft.summary is None:
             draft.summary = self.summary(context)
         return draft
+
+    def _route(self, context: TurnContext, understanding: Understanding) -> Intent:
+        """What to do with the message — the dialogue policy over what the NLU read.
+
+        The calculator checks a policy it knows, named or meant; a screen of every policy
+        is only for "我能享受哪些补贴" kinds of requests; questions about the law and one's
+        rights ("合法吗", "公司不给加班费怎么办"), an employer's question about a benefit of
+        its workers, and a benefit the calculator does not know ("青年安家补贴") are
+        answered from the documents — which say "没有找到" when they hold nothing on it.
+        """
+        intent = understanding.intent
+        state = context.state
+        in_check = bool(state.pending) or state.active_policy is not None
+        rule = self.toolbox.rules.rules.get(understanding.policy_id or "")
+        if intent in ("eligibility_check", "provide_facts"):
+            if rule is not None:
+                if context.turn.role == "employer" and rule.audience == "job_seeker":
+                    return "policy_question"
+                return intent
+            if in_check and intent == "provide_facts":
+                return intent
+            if understanding.rights or (
+                understanding.names_benefit and not understanding.asks_for_policies
+            ):
+                return "policy_question"
+            return intent
+        # "失业保险金找工作了还发吗" asks about a benefit, not for a job.
+        if (
+            intent == "vacancy_search"
+            and not in_check
+            and (
+                (rule is not None and _ASKS.search(context.text))
+                or (understanding.rights and not states_job_wish(context.text))
+            )
+        ):
+            return "policy_question"
+        # "乙肝携带者被拒绝录用": a question of rights the intent examples did not place.
+        if (
+            intent in ("out_of_scope", "thanks", "greeting")
+            and understanding.rights
+            and (understanding.confidence < _SURE_INTENT or intent == "out_of_scope")
+        ):
+            return "policy_question"
+        return intent
+
+    def _asked(self, context: TurnContext) -> str:
+        """What the person asked: this message, unless it only asks for a person ("转人工"),
+        then the question or the check before it."""
+        if not _ASKS_FOR_PERSON.search(context.text) or len(context.text) > 20:
+            return context.text
+        state = context.state
+        rules = self.toolbox.rules.rules
+        if state.active_policy in rules:
+            return f"能否享受{rules[state.active_policy].title}"
+        return state.last_query.get("policy") or context.text
+
+    def _own_facts(self, context: TurnContext, facts: dict[str, Any]) -> dict[str, Any]:
+        """The facts to keep about the person: an employer's own and its hires' — what an
+        employer says of a graduate it hires (毕业时间, 年龄) is not about the employer."""
+        if context.turn.role != "employer":
+            return facts
+        kept = self.toolbox.rules.facts_of("employer")
+        return {name: value for name, value in facts.items() if name in kept}
 
     def summary(self, context: TurnContext) -> str:
         """One line on the caller's situation, for hotline agents and caseworkers."""
@@ -143,7 +210,7 @@ class OfflineBrain:
         summary = reply(
             "handoff_summary",
             reason=_REASON_TEXT[reason],
-            last=context.text[:200],
+            asked=self._asked(context)[:200],
             facts=f"已知情况：{facts}。" if facts else "",
         )
         return self.toolbox.call(
@@ -169,49 +236,54 @@ class OfflineBrain:
         state.failures = 0
         return Draft(reply("reset"))
 
-    def _search(self, context: TurnContext, query: str) -> tuple[ToolOutcome, float]:
-        """search_policies with the passage to answer from first — the best ranked one,
-        unless another speaks clearly more to ``query`` — and that passage's support."""
-        search, support = self.toolbox.search_answering(query, context.tools)
-        return search, support[0] if support else 0.0
-
     def _policy_question(self, context: TurnContext, understanding: Understanding) -> Draft:
-        previous = context.state.last_query.get("policy")
-        query = context.text
-        if previous and understanding.policy_id is None and len(query) <= FOLLOW_UP_CHARS:
-            # A short question naming no policy ("需要带什么材料") follows up the last one.
-            query = f"{previous} {query}"
-        search, support = self._search(context, query)
-        if support < composer.LOW_SUPPORT and previous and query == context.text:
-            # A follow-up ("需要带什么材料") is about the topic of the last question.
-            context.tools.citations.clear()
-            query = f"{previous} {context.text}"
-            search, support = self._search(context, query)
-        citations: list[Citation] = search.value or []
-        markers = context.tools.cite(citations)
-        if support < composer.LOW_SUPPORT:
-            draft = Draft(
-                composer.unsure_answer(citations, markers),
-                outcomes=[search],
-                confidence=support,
-                answered=False,
-            )
-            if understanding.consequential:
-                ticket = self.handoff(context, "low_confidence")
-                draft.outcomes.append(ticket)
-                if ticket.ok:
-                    draft.handoff = ticket.value
-                    draft.text = composer.unsure_answer(citations, markers, offer_caseworker=False)
-                    draft.text += "\n\n" + reply("low_confidence_handoff", ticket=ticket.value.id)
-            return draft
-        context.state.last_query = {"policy": query}
-        text = composer.policy_answer(query, citations, markers, context.turn.role)
-        return Draft(text, outcomes=[search], confidence=support)
+        finding = answer_in_conversation(
+            self.toolbox,
+            context.text,
+            context.tools,
+            previous=context.state.last_query.get("policy"),
+            names_policy=understanding.policy_id is not None,
+        )
+        if not finding.answerable:
+            return self._unanswered(context, understanding, finding)
+        context.state.last_query = {"policy": finding.query}
+        text = composer.policy_answer(finding, context.tools.cite, context.turn.role)
+        return Draft(text, outcomes=[finding.search], confidence=finding.confidence)
+
+    def _unanswered(
+        self, context: TurnContext, understanding: Understanding, finding: PolicyFinding
+    ) -> Draft:
+        """The knowledge does not answer: say so, offer a caseworker — and open a ticket
+        when the question is consequential (money, deadlines, eligibility)."""
+        draft = Draft(
+            composer.unsure_answer(),
+            outcomes=[finding.search],
+            confidence=finding.confidence,
+            answered=False,
+        )
+        if understanding.consequential and not (
+            finding.unknown_words and understanding.names_benefit
+        ):
+            # A consequential question on a topic the knowledge has (but no answer to):
+            # a caseworker should answer it. A benefit it has never heard of ("火星移民补贴")
+            # gets the offer only.
+            ticket = self.handoff(context, "low_confidence")
+            draft.outcomes.append(ticket)
+            if ticket.ok:
+                draft.handoff = ticket.value
+                draft.text = composer.unsure_answer(offer_caseworker=False)
+                draft.text += "\n\n" + reply("low_confidence_handoff", ticket=ticket.value.id)
+        return draft
 
     def _eligibility(self, context: TurnContext, understanding: Understanding) -> Draft:
         state = context.state
         if understanding.intent == "eligibility_check":
             state.active_policy = understanding.policy_id or self._topic(context)
+        elif understanding.policy_id is not None and state.active_policy is None:
+            # Facts with a policy named ("交了7年…失业金最多能领多久"): check that policy
+            # with every fact the message gives. Mid-check, a policy's name in an answer
+            # ("认定过就业困难人员") is a fact, not a new request.
+            state.active_policy = understanding.policy_id
         elif not understanding.facts and state.pending:
             return self._ask_again(context)
         elif not understanding.facts and state.active_policy is None:
@@ -224,7 +296,14 @@ class OfflineBrain:
             return Draft(str(check.call.error), outcomes=[check], answered=False)
         role = context.turn.role
         if isinstance(check.value, EligibilityResult):
-            text, questions = composer.eligibility_answer(check.value, role)
+            inferred = {
+                name: (words, understanding.facts[name])
+                for name, words in understanding.inferred.items()
+                if name in understanding.facts
+            }
+            text, questions = composer.eligibility_answer(
+                check.value, role, vocabulary=self.toolbox.rules.facts, inferred=inferred
+            )
         else:
             assert isinstance(check.value, ScreeningResult)
             text, questions = composer.screening_answer(check.value, role)
@@ -324,19 +403,10 @@ class OfflineBrain:
     def _sensitive(self, context: TurnContext, topic: SensitiveTopic) -> Draft:
         draft = Draft(topic.reply, intent="out_of_scope")
         if topic.citation_query:
-            search = self.toolbox.call(
-                "search_policies", {"query": topic.citation_query, "k": 3}, context.tools
-            )
-            draft.outcomes.append(search)
-            supported = [
-                c
-                for c in search.value or []
-                if self.toolbox.knowledge.support(topic.citation_query, c) >= composer.LOW_SUPPORT
-            ]
-            if supported:
-                markers = context.tools.cite(supported[:1])
-                sentence, basis = composer.decisive_sentence(topic.citation_query, supported[0])
-                draft.text += f"\n\n相关规定：{basis}：“{sentence}”[{markers[0]}]"
+            finding = find_policy_answer(self.toolbox, topic.citation_query, context.tools)
+            draft.outcomes.append(finding.search)
+            if finding.answerable:
+                draft.text += "\n\n" + composer.related_rule(finding, context.tools.cite)
         if topic.handoff:
             ticket = self.handoff(context, topic.reason)
             draft.outcomes.append(ticket)

@@ -44,6 +44,8 @@ class FactReading:
     answered: list[str] = field(default_factory=list)
     # Where the message stated facts: not job-search keywords.
     spans: list[tuple[int, int]] = field(default_factory=list)
+    # Facts inferred rather than said, with the words they were inferred from.
+    inferred: dict[str, str] = field(default_factory=dict)
 
 
 class FactReader:
@@ -70,6 +72,8 @@ class FactReader:
                 continue
             values, match = found
             for name, value in values.items():
+                if name not in reading.facts and name in rule.infers:
+                    reading.inferred[name] = match.group().strip(_USED)
                 reading.facts.setdefault(name, value)
             reading.spans.append(match.span())
             start, end = _used_up(rule, match)
@@ -166,7 +170,9 @@ class FactReader:
             value: Any = None
             if definition.type == "bool":
                 if name == bools[0] and words_free:
-                    value = self._yes_no(reply)
+                    # A message that states facts ("已经做了失业登记") answers the question
+                    # asked only with a yes or no of its own ("是的，已经做了失业登记").
+                    value = self._yes_no(reply, standalone=bool(stated))
             elif definition.type in ("int", "float", "date"):
                 value = self._bare_value(reply, definition, today)
             elif definition.type == "enum":
@@ -175,8 +181,16 @@ class FactReader:
                 return name, value
         return None
 
-    def _yes_no(self, reply: str) -> bool | None:
+    def _yes_no(self, reply: str, *, standalone: bool = False) -> bool | None:
+        """Yes or no at the start of ``reply``; with ``standalone``, only a yes or no
+        followed by a pause ("是的，…", "没有。…")."""
         answers = self._lexicon.answers
+        if standalone:
+            for pattern, value in ((answers.no, False), (answers.yes, True)):
+                match = pattern.match(reply)
+                if match and (match.end() == len(reply) or _CLAUSE_END.match(reply, match.end())):
+                    return value
+            return None
         short = len(reply) <= answers.short_answer_chars
         if answers.no.match(reply) or (short and answers.short_no.search(reply)):
             return False

@@ -75,6 +75,9 @@ class _RawIntent(_Raw):
 class _RawIntents(_Raw):
     scoring: _RawScoring
     consequential: list[str]
+    rights: list[str]
+    asks_for_policies: list[str]
+    names_benefit: list[str]
     intents: dict[Intent, _RawIntent]
 
 
@@ -97,6 +100,12 @@ class IntentLexicon:
     pattern_required: frozenset[Intent]
     pattern_wins: frozenset[Intent]
     consequential: tuple[re.Pattern[str], ...]
+    # A question about the law and one's rights at work ("合法吗", "公司不给加班费怎么办").
+    rights: tuple[re.Pattern[str], ...] = ()
+    # A request to see every policy one may claim ("我能享受哪些补贴").
+    asks_for_policies: tuple[re.Pattern[str], ...] = ()
+    # A benefit named by name ("青年安家补贴").
+    names_benefit: tuple[re.Pattern[str], ...] = ()
 
 
 # -- fact_patterns.yaml --------------------------------------------------------------------
@@ -109,6 +118,7 @@ class _RawRule(_Raw):
     statement_only: bool = False
     shares_text: bool = False
     default_month: int | None = Field(default=None, ge=1, le=12)
+    infers: list[str] = Field(default_factory=list)
 
 
 class _RawAnswers(_Raw):
@@ -143,6 +153,9 @@ class FactRule:
     statement_only: bool
     shares_text: bool
     default_month: int | None
+    # Facts of ``set`` that are inferred from what was said, not said themselves
+    # ("正在找工作" says seeking_work and implies not reemployed).
+    infers: tuple[str, ...] = ()
 
     @property
     def facts(self) -> tuple[str, ...]:
@@ -296,6 +309,9 @@ def _intent_lexicon(path: Path) -> IntentLexicon:
         pattern_required=frozenset(scoring.pattern_required),
         pattern_wins=frozenset(scoring.pattern_wins),
         consequential=tuple(_compile(p, path) for p in raw.consequential),
+        rights=tuple(_compile(p, path) for p in raw.rights),
+        asks_for_policies=tuple(_compile(p, path) for p in raw.asks_for_policies),
+        names_benefit=tuple(_compile(p, path) for p in raw.names_benefit),
     )
 
 
@@ -310,6 +326,8 @@ def _fact_lexicon(path: Path) -> FactLexicon:
     for i, rule in enumerate(raw.rules):
         if not rule.take and not rule.set:
             raise LexiconError(str(path), f"rules.{i}：需要 take 或 set")
+        if not set(rule.infers) <= set(rule.set):
+            raise LexiconError(str(path), f"rules.{i}：infers 只能是 set 里的事实")
         rules.append(
             FactRule(
                 take=tuple(rule.take),
@@ -318,6 +336,7 @@ def _fact_lexicon(path: Path) -> FactLexicon:
                 statement_only=rule.statement_only,
                 shares_text=rule.shares_text,
                 default_month=rule.default_month,
+                infers=tuple(rule.infers),
             )
         )
     a = raw.answers

@@ -40,3 +40,16 @@ class Understanding(BaseModel):
     consequential: bool = Field(
         default=False, description="asks about money, deadlines, eligibility or penalties"
     )
+    inferred: dict[str, str] = Field(
+        default_factory=dict,
+        description="facts inferred rather than said -> the words they were inferred from",
+    )
+    rights: bool = Field(
+        default=False, description="asks about the law or one's rights at work (合法吗, 怎么办)"
+    )
+    asks_for_policies: bool = Field(
+        default=False, description="asks which policies one may claim (我能享受哪些补贴)"
+    )
+    names_benefit: bool = Field(
+        default=False, description="names a benefit by name (青年安家补贴), known or not"
+    )

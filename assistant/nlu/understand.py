@@ -98,6 +98,7 @@ class NLU:
             intent == "policy_question"
             and any(p.search(clean) for p in self._lexicon.intents.consequential)
         )
+        intents = self._lexicon.intents
         return Understanding(
             intent=intent,
             confidence=confidence,
@@ -106,6 +107,10 @@ class NLU:
             vacancy=vacancy,
             region=region,
             consequential=consequential,
+            inferred=reading.inferred,
+            rights=any(p.search(clean) for p in intents.rights),
+            asks_for_policies=any(p.search(clean) for p in intents.asks_for_policies),
+            names_benefit=any(p.search(clean) for p in intents.names_benefit),
         )
 
     def job_search(self, text: str, *, today: date | None = None) -> VacancyQuery:

@@ -40,7 +40,7 @@ class HandoffAction(JiuyeAction):
         summary = reply(
             "handoff_summary",
             reason="用户要求转人工",
-            last=mask_pii(latest_text(tracker)).text[:200],
+            asked=mask_pii(latest_text(tracker)).text[:200],
             facts=f"已知情况：{known}。" if known else "",
         )
         ticket = self.parts.toolbox.call(

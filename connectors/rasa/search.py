@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from assistant import composer
+from assistant.answering import find_policy_answer
 from connectors.rasa.base import JiuyeAction, latest_text
 from connectors.rasa.context import parse_location
-from knowledge.policies.models import Citation
 from knowledge.regions import level_of, region_from_text, region_name
 
 __all__ = [
@@ -35,20 +35,18 @@ class SearchPoliciesAction(JiuyeAction):
             dispatcher.utter_message(text="请告诉我您想了解哪方面的政策。")
             return []
         context = self.parts.context(tracker)
-        search, support = self.parts.toolbox.search_answering(query, context)
-        if not search.ok:
-            dispatcher.utter_message(text=str(search.call.error))
+        finding = find_policy_answer(self.parts.toolbox, query, context)
+        if not finding.search.ok:
+            dispatcher.utter_message(text=str(finding.search.call.error))
             return []
-        citations: list[Citation] = search.value or []
-        markers = context.cite(citations)
-        answered = bool(citations) and support[0] >= composer.LOW_SUPPORT
+        answered = finding.answerable
         if answered:
-            text = composer.policy_answer(query, citations, markers, context.role)
+            text = composer.policy_answer(finding, context.cite, context.role)
         else:
-            text = composer.unsure_answer(citations, markers)
+            text = composer.unsure_answer()
         cited = [
             {"marker": marker, **citation.model_dump(mode="json")}
-            for marker, citation in zip(markers, citations, strict=True)
+            for marker, citation in enumerate(context.citations, start=1)
         ]
         dispatcher.utter_message(
             text=text,

@@ -96,10 +96,7 @@ class KnowledgeBase:
         include_history: bool = False,
         k: int = 5,
         mode: RetrievalMode = "hybrid",
+        whole: bool = False,
     ) -> list[Citation]:
         filters = SearchFilters(region, on_date, audience, include_history)
-        return self.retriever.search(query, filters=filters, k=k, mode=mode)
-
-    def support(self, query: str, citation: Citation) -> float:
-        """How much of ``query`` the passage speaks to, 0..1 (see PolicyRetriever.support)."""
-        return self.retriever.support(query, citation)
+        return self.retriever.search(query, filters=filters, k=k, mode=mode, whole=whole)

@@ -69,6 +69,8 @@ class ManifestProblem:
 class ManifestReadResult:
     entries: list[ManifestEntry] = field(default_factory=list)
     problems: list[ManifestProblem] = field(default_factory=list)
+    #: Paths left out as second copies of the same version of a document read anyway.
+    copies: list[str] = field(default_factory=list)
 
 
 class _LineProblem(Exception):
@@ -89,6 +91,7 @@ def read_manifest(
     wanted = _read_only(only) if only is not None else None
     result = ManifestReadResult()
     seen: dict[str, int] = {}
+    records: list[tuple[int, str, dict[str, Any]]] = []
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -98,8 +101,23 @@ def read_manifest(
             if key in seen:
                 raise _LineProblem(f"path 重复：与第 {seen[key]} 行相同（{key}）")
             seen[key] = line_no
-            if wanted is not None and key not in wanted:
+        except _LineProblem as problem:
+            result.problems.append(ManifestProblem(line_no, str(problem)))
+            continue
+        records.append((line_no, key, record))
+    by_key = {key: record for _, key, record in records}
+    for line_no, key, record in records:
+        if wanted is not None and key not in wanted:
+            continue
+        twin = _same_version_twin(record, by_key)
+        if twin is not None:
+            if wanted is None or twin in wanted:
+                # The same version filed twice: the twin is read, this copy would repeat it.
+                result.copies.append(key)
                 continue
+            # Only this copy is read: it is the version in force, not a replaced one.
+            record = {k: v for k, v in record.items() if k not in ("valid_to", "superseded_by")}
+        try:
             entry = _entry(record, key, line_no, path.parent)
         except _LineProblem as problem:
             result.problems.append(ManifestProblem(line_no, str(problem)))
@@ -112,6 +130,22 @@ def read_manifest(
             if key not in seen
         )
     return result
+
+
+def _same_version_twin(record: dict[str, Any], records: dict[str, dict[str, Any]]) -> str | None:
+    """The path of the copy this record names as its replacement when that copy is the
+    same document in the same version (same title, same version date): the laws corpus
+    files a few laws under two categories and marks one copy replaced by the other on the
+    day it appeared (社会法/职业病防治法 -> 经济法/职业病防治法, both 2018-12-29)."""
+    replacement = record.get("superseded_by")
+    twin = records.get(replacement) if isinstance(replacement, str) else None
+    if twin is None or twin.get("title") != record.get("title"):
+        return None
+    version = record.get("version_date")
+    same_day = (version is not None and twin.get("version_date") == version) or (
+        record.get("valid_to") is not None and record.get("valid_to") == record.get("valid_from")
+    )
+    return str(replacement) if same_day else None
 
 
 def _read_text(path: Path) -> str:

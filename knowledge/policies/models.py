@@ -95,6 +95,10 @@ class Citation(BaseModel):
     end: int
     chunk_id: str
     score: float = 0.0
+    similarity: float | None = Field(
+        default=None, description="cosine similarity of the passage to the query (dense search)"
+    )
+    audience: Audience | None = Field(default=None, description="who the document is meant for")
 
     @property
     def label(self) -> str:

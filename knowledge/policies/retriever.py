@@ -26,17 +26,33 @@ from knowledge.policies.models import NATIONAL, Audience, Citation, PolicyChunk,
 from knowledge.policies.references import parse_article_reference, title_match_score
 from knowledge.policies.store import PolicyStore
 from knowledge.regions import ancestors, validate_region
-from knowledge.terms import expand_query, legal_terms
+from knowledge.terms import expand_query
 
 __all__ = ["PolicyRetriever", "RetrievalMode", "SearchFilters"]
 
 RetrievalMode = Literal["hybrid", "lexical", "dense"]
 log = logging.getLogger("jiuye.retrieval")
-# Words that ask rather than say what about; ignored when judging a passage's support.
-_QUESTION_WORDS = frozenset(
-    {"怎么办", "怎么样", "多久", "多长", "多长时间", "哪里", "哪儿", "哪个", "几", "为什么"}
-    | {"啥", "咋", "咋办", "来电", "来电人", "咨询", "问问", "他", "她", "有什么", "发"}
-)
+#: The longest passage :meth:`PolicyRetriever.whole` returns (an article is kept whole
+#: up to this length).
+WHOLE_MAX_CHARS = 2400
+
+
+def _contiguous(parts: list[PolicyChunk], chunk_id: str, max_chars: int) -> list[PolicyChunk]:
+    """The run of consecutive ``parts`` around ``chunk_id`` within ``max_chars``."""
+    parts = sorted(parts, key=lambda c: c.ordinal)
+    index = next((i for i, c in enumerate(parts) if c.id == chunk_id), None)
+    if index is None:
+        return []
+    low = high = index
+    while low > 0 and parts[low - 1].ordinal == parts[low].ordinal - 1:
+        if parts[high].end - parts[low - 1].start > max_chars:
+            break
+        low -= 1
+    while high < len(parts) - 1 and parts[high + 1].ordinal == parts[high].ordinal + 1:
+        if parts[high + 1].end - parts[low].start > max_chars:
+            break
+        high += 1
+    return parts[low : high + 1]
 
 
 @dataclass(frozen=True)
@@ -126,8 +142,13 @@ class PolicyRetriever:
         filters: SearchFilters | None = None,
         k: int = 5,
         mode: RetrievalMode = "hybrid",
+        whole: bool = False,
     ) -> list[Citation]:
-        """The ``k`` best passages for ``query`` that ``filters`` admit, best first."""
+        """The ``k`` best passages for ``query`` that ``filters`` admit, best first.
+
+        ``whole``: each passage widened to its whole article or section (see
+        :meth:`whole`), one per article.
+        """
         filters = filters or SearchFilters()
         regions = ancestors(validate_region(filters.region))
         today = date.today()
@@ -139,45 +160,67 @@ class PolicyRetriever:
         query = normalize(query)
         pinned = self._named_article(query, allowed)
         rankings: list[tuple[list[str], float]] = []
+        similarity: dict[str, float] = {}
         if mode in ("hybrid", "lexical"):
             rankings.append((self._lexical_ranking(query, allowed), self.lexical_weight))
         if mode in ("hybrid", "dense"):
             dense = self._dense_ranking_if_available(query, allowed, regions)
             if dense is not None:
-                rankings.append((dense, self.dense_weight))
+                rankings.append(([c for c, _ in dense], self.dense_weight))
+                similarity = dict(dense)
         fused = self._fuse(rankings)
         chunks = {c.id: c for c in pinned}
         top = list(chunks) + [c for c, _ in fused if c not in chunks]
-        top = top[:k]
+        # Two passages of one article widen to the same article: fetch a few more.
+        top = top[: k + 3 if whole else k]
         chunks |= self.store.chunks([c for c in top if c not in chunks])
         scores = dict(fused)
         # A named article outranks everything fused, so it carries the top possible score.
         pinned_score = sum(weight for _, weight in rankings) / (self.rrf_k + 1)
-        return [
-            self._citation(chunks[chunk_id], scores.get(chunk_id, pinned_score))
+        found = [
+            self._citation(
+                chunks[chunk_id], scores.get(chunk_id, pinned_score), similarity.get(chunk_id)
+            )
             for chunk_id in top
             if chunk_id in chunks
         ]
+        if not whole:
+            return found
+        passages: dict[tuple[str, str], Citation] = {}
+        for citation in found:
+            place = str(citation.article_no) if citation.article_no else citation.chapter or ""
+            key = (citation.doc_id, place or citation.chunk_id)
+            if key not in passages:
+                passages[key] = self.whole(citation)
+        return list(passages.values())[:k]
 
-    def support(self, query: str, citation: Citation) -> float:
-        """How much of the question a passage speaks to, 0..1: the idf-weighted share of the
-        question's words found in the passage or its title, a word also counting as found
-        when the legal term for it is (失业金 → 失业保险金). Rare words weigh most, so
-        "火星移民补贴" is not supported by a passage about 补贴."""
-        query = normalize(query)
-        words = dict.fromkeys(w for w in tokenize(query) if w not in _QUESTION_WORDS)
-        if not words:
-            return 0.0
-        found = set(tokenize(f"{citation.title} {citation.chapter or ''} {citation.quote}"))
-        covered = {w for w in words if w in found}
-        for everyday, legal in legal_terms().items():
-            if everyday in query and all(t in found for t in tokenize(legal)):
-                covered.update(tokenize(everyday))
-        # jieba's search mode also yields the parts of a word (每个月 → 每个, 个月, 每个月):
-        # a part of a word that was found counts as found.
-        covered |= {w for w in words if any(w in longer for longer in covered)}
-        weights = {w: self._lexical.idf(w) for w in words}
-        return sum(weights[w] for w in covered if w in weights) / sum(weights.values())
+    def idf(self, word: str) -> float:
+        """How rare ``word`` is among the indexed passages (a word never seen is rarest)."""
+        return self._lexical.idf(word)
+
+    def whole(self, citation: Citation, *, max_chars: int = WHOLE_MAX_CHARS) -> Citation:
+        """The whole article (or, in a document without articles, the whole section) that
+        ``citation``'s passage is part of, so an answer can quote a list with its lead-in
+        and a table with its header. Passages of a section longer than ``max_chars`` are
+        kept around the cited one."""
+        if citation.article_no is not None:
+            parts = self.store.article_chunks([citation.doc_id], citation.article_no)
+        elif citation.chapter:
+            parts = [
+                c
+                for c in self.store.document_chunks(citation.doc_id)
+                if c.chapter == citation.chapter
+            ]
+        else:
+            return citation
+        parts = _contiguous(parts, citation.chunk_id, max_chars)
+        if len(parts) <= 1:
+            return citation
+        text = self.store.document_text(citation.doc_id)
+        if text is None:
+            return citation
+        start, end = parts[0].start, parts[-1].end
+        return citation.model_copy(update={"quote": text[start:end], "start": start, "end": end})
 
     def _named_article(self, query: str, allowed: list[str]) -> list[PolicyChunk]:
         reference = parse_article_reference(query)
@@ -201,8 +244,9 @@ class PolicyRetriever:
 
     def _dense_ranking_if_available(
         self, query: str, allowed: list[str], regions: list[str]
-    ) -> list[str] | None:
-        """The dense ranking, or None while the vector store or the embedder fails."""
+    ) -> list[tuple[str, float]] | None:
+        """The dense ranking with each passage's similarity, or None while the vector
+        store or the embedder fails."""
         try:
             ranking = self._dense_ranking(query, allowed, regions)
         except (VectorStoreError, EmbeddingError) as exc:
@@ -215,8 +259,11 @@ class PolicyRetriever:
             self.dense_unavailable = False
         return ranking
 
-    def _dense_ranking(self, query: str, allowed: list[str], regions: list[str]) -> list[str]:
-        """Nearest chunks in the partitions of the user's regions, admitted documents only.
+    def _dense_ranking(
+        self, query: str, allowed: list[str], regions: list[str]
+    ) -> list[tuple[str, float]]:
+        """Nearest chunks in the partitions of the user's regions, admitted documents only,
+        with their cosine similarity to the query.
 
         Partitions are searched unfiltered (fast); when the filters exclude documents
         there (superseded versions, another audience), twice as many are fetched, and if
@@ -230,11 +277,11 @@ class PolicyRetriever:
         excluded = sum(self._region_sizes[r] for r in regions) > len(admitted)
         fetch = self.candidates * 2 if excluded else self.candidates
         hits = self.vectors.query(vector, fetch, regions)
-        ranked = [c for c, _ in hits if self._chunk_document.get(c) in admitted]
+        ranked = [(c, s) for c, s in hits if self._chunk_document.get(c) in admitted]
         if excluded and len(ranked) < self.candidates and len(hits) == fetch:
             where = {"document_id": {"$in": allowed}}
             hits = self.vectors.query(vector, self.candidates, regions, where)
-            ranked = [c for c, _ in hits if self._chunk_document.get(c) in admitted]
+            ranked = [(c, s) for c, s in hits if self._chunk_document.get(c) in admitted]
         return ranked[: self.candidates]
 
     def _fuse(self, rankings: list[tuple[list[str], float]]) -> list[tuple[str, float]]:
@@ -245,7 +292,9 @@ class PolicyRetriever:
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (self.rrf_k + rank)
         return sorted(scores.items(), key=lambda item: item[1], reverse=True)
 
-    def _citation(self, chunk: PolicyChunk, score: float) -> Citation:
+    def _citation(
+        self, chunk: PolicyChunk, score: float, similarity: float | None = None
+    ) -> Citation:
         document = self._documents[chunk.document_id]
         return Citation(
             doc_id=document.id,
@@ -264,4 +313,6 @@ class PolicyRetriever:
             end=chunk.end,
             chunk_id=chunk.id,
             score=score,
+            similarity=similarity,
+            audience=document.audience,
         )

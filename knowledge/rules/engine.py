@@ -99,6 +99,19 @@ class EligibilityEngine:
         self.facts = dict(facts) if facts is not None else load_facts()
         self.rules = dict(rules) if rules is not None else load_policies(facts=self.facts)
 
+    def facts_of(self, audience: RuleAudience) -> frozenset[str]:
+        """The facts the rules for ``audience`` ask about: for an employer, its own and its
+        hires' (a graduate it hires is not the person chatting)."""
+        names: set[str] = set()
+        for rule in self.rules.values():
+            if rule.audience != audience:
+                continue
+            expressions = [c.when for c in rule.conditions] + [o.value for o in rule.outputs]
+            expressions += [c.when for o in rule.regions.values() for c in o.conditions]
+            for expression in expressions:
+                names |= parse_condition(expression).facts
+        return frozenset(names)
+
     def policy(self, policy_id: str) -> PolicyRule:
         try:
             return self.rules[policy_id]
@@ -171,6 +184,10 @@ class EligibilityEngine:
         elif outcomes <= {"met"}:
             result.status = "eligible"
         output_unknowns = self._outputs(context, result, known, parameters, values, day)
+        if result.status == "eligible" and output_unknowns:
+            # The conditions are met but an amount still depends on a fact not given: not
+            # "eligible" until that figure can be said.
+            result.status = "need_more_facts"
         if result.status == "need_more_facts":
             result.missing = self._missing(undecided, output_unknowns)
         result.apply = context.apply()
@@ -244,10 +261,12 @@ class EligibilityEngine:
             compiled = parse_condition(output.value)
             source = context.source(output.source)
             note = output.note
+            set_locally = False
             try:
                 value = compiled.evaluate(known, values, day)
             except MissingParameterError as exc:
                 value = None
+                set_locally = True
                 parameter = context.rule.parameters.get(exc.name)
                 note = (
                     parameter.note if parameter else None
@@ -256,6 +275,7 @@ class EligibilityEngine:
                 if value is None:
                     needed.extend(compiled.unknown_facts(known, values, day))
             used = [parameters[p] for p in sorted(compiled.params) if p in parameters]
+            inputs = {f: known[f] for f in sorted(compiled.facts) if f in known}
             notes = [n for n in [note, *(p.note for p in used)] if n]
             result.outputs.append(
                 OutputValue(
@@ -266,6 +286,8 @@ class EligibilityEngine:
                     source=source,
                     parameter_sources=list({p.source.label: p.source for p in used}.values()),
                     note="；".join(dict.fromkeys(notes)) or None,
+                    inputs=inputs if value is not None else {},
+                    set_locally=set_locally,
                 )
             )
         return needed

@@ -165,15 +165,25 @@ class OutputValue(BaseModel):
     source: RuleSource
     parameter_sources: list[RuleSource] = Field(default_factory=list)
     note: str | None = None
+    inputs: dict[str, Any] = Field(
+        default_factory=dict, description="the facts the value was computed from"
+    )
+    set_locally: bool = Field(
+        default=False,
+        description="no value because the region's standard is not in the rules (not for "
+        "want of facts): the local standard applies",
+    )
 
     @property
     def sample(self) -> bool:
         return self.source.sample or any(s.sample for s in self.parameter_sources)
 
     def shown(self) -> str:
-        """The value with its unit in words, or the note on where the value comes from."""
+        """The value with its unit in words ("18个月", "1234元/月（示例数据）"), or, when
+        the value is not known here, that the local standard applies. Notes on where a
+        figure comes from are for staff and stay out of it."""
         if self.value is None:
-            return self.note or "以当地公布的标准为准"
+            return "以当地公布的标准为准"
         value = f"{self.value:g}" if isinstance(self.value, float) else str(self.value)
         sample = "（示例数据，不是官方数值）" if self.sample else ""
         return f"{value}{_UNIT_WORDS.get(self.unit or '', self.unit or '')}{sample}"

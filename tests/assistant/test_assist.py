@@ -60,10 +60,13 @@ def test_a_question_gets_suggestions_quoting_the_law(assist: AgentAssist) -> Non
     result = ask(assist, [ASKS_HOW])
     assert 1 <= len(result.suggestions) <= 3
     best = result.suggestions[0]
-    assert best.passage.startswith("《中华人民共和国社会保险法》第四十五条：“")
-    assert best.text.startswith("根据《中华人民共和国社会保险法》第四十五条，")
-    assert "失业登记" in best.text and best.score >= 0.4
-    assert "《中华人民共和国社会保险法》第四十五条" in best.citations[0].quote
+    # The explainer the words come from, with the article it cites, then its words whole.
+    basis, _, quote = best.passage.partition("：“")
+    assert basis.startswith("《失业保险金怎么领：政策解读》（")  # the explainer and section
+    assert "《中华人民共和国社会保险法》第" in basis  # with the article it cites
+    assert "失业登记" in quote and quote.endswith("”")
+    assert best.text.endswith("）。") and basis in best.text  # the plain answer, then its basis
+    assert best.score == 1.0 and (best.citations[0].chapter or "") in basis
     assert [s.score for s in result.suggestions] == sorted(
         (s.score for s in result.suggestions), reverse=True
     )

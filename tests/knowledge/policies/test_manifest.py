@@ -243,8 +243,10 @@ def test_missing_only_file_raises(tmp_path: Path) -> None:
 def test_laws_cn_manifest_reads_cleanly(laws_cn: Path) -> None:
     result = read_manifest(laws_cn / "manifest.jsonl")
     assert result.problems == []
-    assert len(result.entries) == 3475
-    assert len({entry.key for entry in result.entries}) == 3475
+    # Four laws are filed twice in the same version; the second copy is not read again.
+    assert len(result.entries) + len(result.copies) == 3475
+    assert len(result.copies) == 4
+    assert len({entry.key for entry in result.entries}) == 3471
     assert all(entry.path.is_file() for entry in result.entries)
     by_key = {entry.key: entry for entry in result.entries}
     unemployment = by_key["行政法规/失业保险条例(1999-01-22).md"]
@@ -255,6 +257,19 @@ def test_laws_cn_manifest_reads_cleanly(laws_cn: Path) -> None:
     superseded = [entry for entry in result.entries if entry.metadata.superseded_by]
     assert superseded and all(entry.metadata.valid_to for entry in superseded)
     assert all(entry.metadata.superseded_by in by_key for entry in superseded)
+
+
+@pytest.mark.corpus
+def test_a_copy_that_names_its_twin_as_replacement_is_the_version_in_force(laws_cn: Path) -> None:
+    """Fault 23 of the suites' report: 社会法/职业病防治法 says it was replaced the day it
+    appeared by 经济法/职业病防治法, the same 2018 text filed under another category."""
+    copy = "社会法/职业病防治法(2018-12-29).md"
+    twin = "经济法/职业病防治法(2018-12-29).md"
+    alone = read_manifest(laws_cn / "manifest.jsonl", only=[copy])
+    (entry,) = alone.entries
+    assert entry.metadata.valid_to is None and entry.metadata.superseded_by is None
+    both = read_manifest(laws_cn / "manifest.jsonl", only=[copy, twin])
+    assert [e.key for e in both.entries] == [twin] and both.copies == [copy]
 
 
 @pytest.mark.corpus

@@ -1,0 +1,195 @@
+"""Finding the answer to a policy question: search, read each passage against the
+question, pick the passage (and, where a second rule also answers, its companion) to
+quote, and judge whether the knowledge answers the question at all.
+
+One path for every caller that answers policy questions without a model: the offline
+brain, hotline agent-assist and the Rasa action. The composer turns a
+:class:`PolicyFinding` into words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.tools import Toolbox, ToolContext, ToolOutcome
+from knowledge.chinese import normalize
+from knowledge.policies.answerability import AnswerabilityModel, load_answerability
+from knowledge.policies.answers import PassageReading, Question, read_passages
+from knowledge.policies.models import NATIONAL, Citation
+from knowledge.regions import ancestors
+
+__all__ = ["FOLLOW_UP_CHARS", "PolicyFinding", "answer_in_conversation", "find_policy_answer"]
+
+#: Passages retrieved and read for one question.
+PASSAGES = 8
+#: A short question that names no policy may follow up the previous one ...
+FOLLOW_UP_CHARS = 12
+#: ... when the passage found for both covers this share of the short question's words.
+FOLLOW_UP_COVERAGE = 0.5
+#: A second rule is quoted beside the first when it reads this well in comparison.
+COMPANION_SHARE = 0.8
+#: A word the index has never seen: the rarest possible, for the answerability features.
+_NEVER_SEEN = "\u0000"
+
+
+@dataclass
+class PolicyFinding:
+    """What the knowledge says to one question."""
+
+    query: str
+    search: ToolOutcome
+    question: Question
+    readings: list[PassageReading] = field(default_factory=list)
+    confidence: float = 0.0
+    answerable: bool = False
+    #: Words of the question no indexed passage contains (a topic the knowledge lacks).
+    unknown_words: list[str] = field(default_factory=list)
+
+    @property
+    def answer(self) -> PassageReading | None:
+        return self.readings[0] if self.readings else None
+
+    def quoted(self) -> list[PassageReading]:
+        """The passages the answer quotes: the best one and, when another rule also
+        answers (the region's own rule beside the national one, an implementing
+        regulation beside its law), that one too — the more local rule first."""
+        if not self.readings:
+            return []
+        best = self.readings[0]
+        companion = next(
+            (
+                r
+                for r in self.readings[1:4]
+                if r.citation.doc_id != best.citation.doc_id
+                # Two rules, each in its own words: a law and its regulation, a national
+                # rule and the region's (not two explainers' paraphrases).
+                and r.citation.article is not None
+                and best.citation.article is not None
+                and r.score >= COMPANION_SHARE * best.score
+                and r.answer is not None
+                and r.answer.coverage >= 0.5
+                and (r.answer.strength > 0 or not r.kinds_asked)
+            ),
+            None,
+        )
+        if companion is None:
+            return [best]
+        pair = [best, companion]
+        return sorted(pair, key=lambda r: -_locality(r.citation))
+
+    def related(self) -> list[Citation]:
+        """The passages to list as sources: the ones the answer quotes."""
+        return [r.citation for r in self.quoted()]
+
+
+#: A passage of the person's own documents reading this well is preferred to the best.
+OWN_AUDIENCE_SHARE = 0.9
+
+
+def _own_first(readings: list[PassageReading], audience: str | None) -> list[PassageReading]:
+    """Near-ties go to the documents meant for the person: an employer asking about hiring
+    graduates reads the employers' guide before a guide for everyone."""
+    if not readings or audience is None or readings[0].citation.audience == audience:
+        return readings
+    best = readings[0].score
+    own = next(
+        (
+            i
+            for i, r in enumerate(readings[1:], start=1)
+            if r.citation.audience == audience and r.score >= OWN_AUDIENCE_SHARE * best
+        ),
+        None,
+    )
+    if own is None:
+        return readings
+    return [readings[own], *readings[:own], *readings[own + 1 :]]
+
+
+def _locality(citation: Citation) -> int:
+    """How local a document is: national 0, province 1, city 2, county 3."""
+    return 0 if citation.region == NATIONAL else len(ancestors(citation.region)) - 1
+
+
+def find_policy_answer(
+    toolbox: Toolbox,
+    query: str,
+    context: ToolContext,
+    *,
+    k: int = PASSAGES,
+    model: AnswerabilityModel | None = None,
+) -> PolicyFinding:
+    """Searches (the ``search_policies`` tool, whole articles), reads and judges: first
+    the documents meant for the person, then — when those do not answer — every public
+    document (a job seeker asking what 稳岗返还 is reads the employers' guide)."""
+    finding = _find(toolbox, query, context, k=k, model=model, all_audiences=False)
+    if finding.answerable or context.audience is None:
+        return finding
+    wider = _find(toolbox, query, context, k=k, model=model, all_audiences=True)
+    return wider if wider.answerable or wider.confidence > finding.confidence else finding
+
+
+def _find(
+    toolbox: Toolbox,
+    query: str,
+    context: ToolContext,
+    *,
+    k: int,
+    model: AnswerabilityModel | None,
+    all_audiences: bool,
+) -> PolicyFinding:
+    arguments = {"query": query, "k": k} | ({"all_audiences": True} if all_audiences else {})
+    search = toolbox.call("search_policies", arguments, context, cite=False)
+    retriever = toolbox.knowledge.retriever
+    question = Question.read(query, retriever.idf)
+    never = retriever.idf(_NEVER_SEEN)
+    finding = PolicyFinding(query, search, question)
+    finding.unknown_words = [
+        w
+        for w in question.words
+        if len(w) > 1
+        and retriever.idf(w) >= never
+        and all(retriever.idf(t) >= never for t in question.terms.get(w, ()))
+    ]
+    citations: list[Citation] = search.value or []
+    if not citations:
+        return finding
+    finding.readings = _own_first(read_passages(question, citations), context.audience)
+    # Without dense vectors (the vector store is down) the BM25-only model judges.
+    dense = any(c.similarity is not None for c in citations)
+    model = model or load_answerability(dense=dense)
+    finding.confidence = model.judge(question, finding.readings, never, retriever.idf)
+    finding.answerable = finding.confidence >= model.threshold
+    return finding
+
+
+def answer_in_conversation(
+    toolbox: Toolbox,
+    text: str,
+    context: ToolContext,
+    *,
+    previous: str | None,
+    names_policy: bool = False,
+) -> PolicyFinding:
+    """The answer to ``text`` on its own or — when it is short, names no policy and the
+    topic of the ``previous`` question answers it better ("需要带什么材料" after
+    "失业金怎么申请") — read together with that question. A short question the previous
+    topic does not speak to ("你们几点下班") stays on its own."""
+    own = find_policy_answer(toolbox, text, context)
+    if not previous or names_policy or len(text) > FOLLOW_UP_CHARS:
+        return own
+    together = find_policy_answer(toolbox, f"{previous} {text}", context)
+    answer = together.answer
+    speaks_to_it = (
+        answer is not None
+        and own.question.coverage(
+            normalize(f"{answer.citation.chapter or ''} {answer.citation.quote}")
+        )
+        >= FOLLOW_UP_COVERAGE
+    )
+    if (
+        together.answerable
+        and speaks_to_it
+        and (not own.answerable or together.confidence >= own.confidence)
+    ):
+        return together
+    return own

@@ -1,0 +1,236 @@
+# ruff: noqa: E501  (articles of laws, quoted verbatim)
+"""Reading passages as answers: whole clauses, the kind of answer asked, the plain lead.
+
+The passages are articles of real laws (社会保险法, 劳动合同法, 广东省失业保险条例) and a
+section of the project's explainer, copied here so the tests need no corpus.
+"""
+
+from __future__ import annotations
+
+from knowledge.chinese import arabic_quantities
+from knowledge.policies.answer_kinds import load_answer_kinds
+from knowledge.policies.answers import (
+    Question,
+    SelectionWeights,
+    lead_sentence,
+    read_passages,
+    selection_weights,
+)
+from knowledge.policies.models import Citation
+from knowledge.policies.passages import inline_sources, plain_text, segments
+
+ART45 = """第四十五条 失业人员符合下列条件的，从失业保险基金中领取失业保险金：
+
+（一）失业前用人单位和本人已经缴纳失业保险费满一年的；
+
+（二）非因本人意愿中断就业的；
+
+（三）已经进行失业登记，并有求职要求的。"""
+
+ART46 = (
+    "第四十六条 失业人员失业前用人单位和本人累计缴费满一年不足五年的，领取失业保险金的期限"
+    "最长为十二个月；累计缴费满五年不足十年的，领取失业保险金的期限最长为十八个月；累计缴费"
+    "十年以上的，领取失业保险金的期限最长为二十四个月。重新就业后，再次失业的，缴费时间重新"
+    "计算，领取失业保险金的期限与前次失业应当领取而尚未领取的失业保险金的期限合并计算，最长"
+    "不超过二十四个月。"
+)
+
+ART50 = """第五十条 用人单位应当及时为失业人员出具终止或者解除劳动关系的证明，并将失业人员的名单自终止或者解除劳动关系之日起十五日内告知社会保险经办机构。
+
+失业人员应当持本单位为其出具的终止或者解除劳动关系的证明，及时到指定的公共就业服务机构办理失业登记。
+
+失业人员凭失业登记证明和个人身份证明，到社会保险经办机构办理领取失业保险金的手续。失业保险金领取期限自办理失业登记之日起计算。"""
+
+ART42_CONTRACT = """第四十二条 劳动者有下列情形之一的，用人单位不得依照本法第四十条、第四十一条的规定解除劳动合同：
+
+（一）从事接触职业病危害作业的劳动者未进行离岗前职业健康检查，或者疑似职业病病人在诊断或者医学观察期间的；
+
+（二）在本单位患职业病或者因工负伤并被确认丧失或者部分丧失劳动能力的；
+
+（三）患病或者非因工负伤，在规定的医疗期内的；
+
+（四）女职工在孕期、产期、哺乳期的；
+
+（五）在本单位连续工作满十五年，且距法定退休年龄不足五年的；
+
+（六）法律、行政法规规定的其他情形。"""
+
+GD19 = """第十九条 失业保险金由社会保险经办机构按照失业保险金领取地地级以上市最低工资标准的百分之九十按月计发，省人民政府根据国家规定可以适当调整失业保险金标准。
+
+失业保险金标准不得低于当地城市居民最低生活保障标准。"""
+
+EXPLAINER_TABLE = """最长能领多久，看失业前用人单位和本人累计缴费的年限：
+
+| 累计缴费时间 | 最长领取期限 | 依据 |
+|---|---|---|
+| 满一年不足五年 | 十二个月 | 《中华人民共和国社会保险法》第四十六条 |
+| 满五年不足十年 | 十八个月 | 《中华人民共和国社会保险法》第四十六条 |
+| 十年以上 | 二十四个月 | 《中华人民共和国社会保险法》第四十六条 |
+
+领取期限从办理失业登记之日起计算（《中华人民共和国社会保险法》第五十条第三款）。"""
+
+
+def citation(quote: str, *, title: str, article: str | None, chapter: str | None = None,
+             region: str = "000000", chunk: str = "c") -> Citation:  # fmt: skip
+    number = {"第四十五条": 45, "第四十六条": 46, "第五十条": 50, "第四十二条": 42, "第十九条": 19}
+    return Citation(
+        doc_id=title,
+        title=title,
+        article=article,
+        article_no=number.get(article or ""),
+        chapter=chapter,
+        region=region,
+        source=f"{title}.md",
+        quote=quote,
+        start=0,
+        end=len(quote),
+        chunk_id=chunk,
+    )
+
+
+def idf(word: str) -> float:
+    """Rare words weigh more: a stand-in for the index's BM25 idf."""
+    return 1.0 + len(word)
+
+
+SIL = "中华人民共和国社会保险法"
+#: The shipped weights are chosen on data (bench/answer_selection.py); these tests weigh
+#: only what the passages say, with retrieval rank and similarity left out.
+BY_CONTENT = SelectionWeights(
+    rank=0.0, coverage=0.5, clause=1.0, kind=0.5, heading=0.5, similarity=0.0,
+    similarity_floor=0.85, segment_kind=1.0, segment_coverage=0.5,
+)  # fmt: skip
+
+
+# -- passages ---------------------------------------------------------------------------
+
+
+def test_a_lead_in_and_its_items_are_one_segment() -> None:
+    (segment,) = segments(ART45.removeprefix("第四十五条 "))
+    assert segment.kind == "list"
+    assert segment.lead_in is not None and segment.lead_in.endswith("：")
+    assert len(segment.lines) == 4 and segment.lines[-1].startswith("（三）")
+
+
+def test_a_sentence_is_never_cut_at_a_semicolon() -> None:
+    (segment,) = segments(ART46)
+    first = segment.sentences[0].text
+    assert "十二个月；" in first and "二十四个月。" in first
+
+
+def test_a_table_keeps_its_header_and_its_rows_name_their_source() -> None:
+    table = next(s for s in segments(EXPLAINER_TABLE) if s.kind == "table")
+    assert table.header == ("累计缴费时间", "最长领取期限")
+    assert table.rows[-1] == ("十年以上", "二十四个月")
+    assert table.sources == (f"《{SIL}》第四十六条",)
+    assert table.lead_in is not None  # the sentence that introduces the table
+
+
+def test_inline_sources_are_read_and_left_out_of_the_plain_text() -> None:
+    text = "非因本人意愿中断就业（《中华人民共和国社会保险法》第四十五条第（二）项）；待核实：未能在一手文件中核实。"
+    assert inline_sources(text) == [f"《{SIL}》第四十五条第（二）项"]
+    assert plain_text(text) == "非因本人意愿中断就业；"
+    # An editor's note goes; the advice it carries stays.
+    assert plain_text("条件如下（待核实：条件以当年通知为准）：") == "条件如下（以当年通知为准）："
+
+
+def test_quantities_in_arabic_numerals_leave_articles_and_words_alone() -> None:
+    assert arabic_quantities("最长为二十四个月") == "最长为24个月"
+    assert arabic_quantities("最低工资标准的百分之九十") == "最低工资标准的90%"
+    assert arabic_quantities("第四十六条 一次性加发三倍") == "第四十六条 一次性加发3倍"
+
+
+# -- kinds of answer --------------------------------------------------------------------
+
+
+def test_kinds_of_answer_asked() -> None:
+    kinds = load_answer_kinds()
+    assert "duration" in kinds.asked("失业金最多领多久")
+    assert kinds.asks_extreme("失业金最多领多久")
+    assert "procedure" in kinds.asked("失业保险金怎么申请")
+    assert "cost" in kinds.asked("失业登记要收费吗")
+    assert "place" in kinds.asked("去哪里办失业登记")
+    assert kinds.given("领取期限最长为二十四个月", frozenset({"duration"})) == {"duration"}
+    assert not kinds.given("非因本人意愿中断就业的", frozenset({"duration"}))
+
+
+# -- reading passages as answers -------------------------------------------------------
+
+
+def test_how_to_apply_is_answered_by_the_procedure_not_by_who_qualifies() -> None:
+    question = Question.read("失业保险金怎么申请", idf)
+    readings = read_passages(
+        question,
+        [
+            citation(ART45, title=SIL, article="第四十五条", chunk="45"),
+            citation(ART50, title=SIL, article="第五十条", chunk="50"),
+        ],
+        weights=BY_CONTENT,
+    )
+    assert readings[0].citation.article == "第五十条"
+
+
+def test_a_duration_question_is_answered_by_the_article_that_states_durations() -> None:
+    question = Question.read("失业金最长能领多久", idf)
+    readings = read_passages(
+        question,
+        [
+            citation(ART45, title=SIL, article="第四十五条", chunk="45"),
+            citation(ART46, title=SIL, article="第四十六条", chunk="46"),
+        ],
+        weights=BY_CONTENT,
+    )
+    best = readings[0]
+    assert best.citation.article == "第四十六条" and best.gives_kind
+    lead = lead_sentence(best)
+    assert lead is not None and "24个月" in lead and "10年以上" in lead
+
+
+def test_a_list_is_quoted_whole_with_its_lead_in_so_a_prohibition_reads_as_one() -> None:
+    question = Question.read("怀孕了公司能辞退我吗", idf)
+    (reading,) = read_passages(
+        question, [citation(ART42_CONTRACT, title="中华人民共和国劳动合同法", article="第四十二条")]
+    )
+    quoted = [reading.segments[i].segment for i in reading.quoted() if i is not None]
+    lines = [line for s in quoted for line in s.lines]
+    assert lines[0].endswith("不得依照本法第四十条、第四十一条的规定解除劳动合同：")
+    assert any("孕期、产期、哺乳期" in line for line in lines)
+
+
+def test_an_explainer_table_leads_with_the_row_asked_for() -> None:
+    question = Question.read("失业金最多领多久", idf)
+    (reading,) = read_passages(
+        question,
+        [
+            citation(
+                EXPLAINER_TABLE,
+                title="失业保险金怎么领：政策解读",
+                article=None,
+                chapter="二、能领多久",
+            )
+        ],
+    )
+    assert reading.heading > 0.5  # the section heading reads like the question
+    assert lead_sentence(reading) == "最长领取期限：24个月（累计缴费时间10年以上）。"
+
+
+def test_an_amount_question_leads_with_the_figure() -> None:
+    question = Question.read("广东失业保险金每个月发多少", idf)
+    (reading,) = read_passages(
+        question, [citation(GD19, title="广东省失业保险条例", article="第十九条", region="440000")]
+    )
+    lead = lead_sentence(reading)
+    assert lead is not None and "90%" in lead
+
+
+def test_no_lead_when_the_clause_does_not_give_what_was_asked() -> None:
+    question = Question.read("失业金最多领多久", idf)
+    (reading,) = read_passages(question, [citation(ART45, title=SIL, article="第四十五条")])
+    assert not reading.gives_kind
+    assert lead_sentence(reading) is None
+
+
+def test_the_shipped_weights_are_read_from_their_file() -> None:
+    weights = selection_weights()
+    assert all(value >= 0 for value in weights.__dict__.values())
+    assert weights.clause > 0  # what the clause says always counts
