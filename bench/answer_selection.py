@@ -63,6 +63,7 @@ PASSAGE_GRID: dict[str, list[float]] = {
     "clause": [0.0, 0.3, 0.6, 1.0],
     "kind": [0.0, 0.25, 0.5, 1.0, 2.0],
     "heading": [0.0, 0.25, 0.5, 1.0, 2.0],
+    "article": [0.0, 0.1, 0.25, 0.5],
     "similarity": [0.0, 2.0, 4.0, 8.0],
 }
 
@@ -80,28 +81,31 @@ class Item:
     day: date
     expected: list[dict[str, object]]
     hits: list[bool] = field(default_factory=list)  # passage i is an expected one
-    # per passage: [prior, coverage, heading, similarity]; per segment: (kind, coverage)
+    # per passage: [prior, coverage, heading, article, similarity]; per segment: (kind, coverage)
     parts: list[list[float]] = field(default_factory=list)
     segments: list[list[tuple[float, float]]] = field(default_factory=list)
 
     def passage_parts(self, segment_kind: float, segment_coverage: float) -> np.ndarray:
-        """Per passage: [prior, coverage, clause, kind, heading, similarity above floor]."""
+        """Per passage: [prior, coverage, clause, kind, heading, article, similarity above
+        floor]."""
         rows = []
-        for (prior, coverage, heading, similarity), segs in zip(
+        for (prior, coverage, heading, article, similarity), segs in zip(
             self.parts, self.segments, strict=True
         ):
             scored = [(segment_kind * k + segment_coverage * c, k) for k, c in segs]
             clause, strength = max(scored, default=(0.0, 0.0))
             floor = selection_weights().similarity_floor
             sim = max(0.0, similarity - floor) if similarity else 0.0
-            rows.append([prior, coverage, clause, strength, heading, sim])
-        return np.asarray(rows, dtype=np.float64).reshape(-1, 6)
+            rows.append([prior, coverage, clause, strength, heading, article, sim])
+        return np.asarray(rows, dtype=np.float64).reshape(-1, 7)
 
     def choice(self, w: SelectionWeights) -> int | None:
         if not self.parts:
             return None
         parts = self.passage_parts(w.segment_kind, w.segment_coverage)
-        weights = np.array([w.rank, w.coverage, w.clause, w.kind, w.heading, w.similarity])
+        weights = np.array(
+            [w.rank, w.coverage, w.clause, w.kind, w.heading, w.article, w.similarity]
+        )
         return int(np.argmax(parts @ weights))
 
 
@@ -170,6 +174,7 @@ def read_items(items: list[Item]) -> None:
                             1.0 / (1.0 + rank),
                             question.coverage(context),
                             heading_match(question.text, citation.chapter, citation.title),
+                            float(citation.article_no is not None),
                             citation.similarity or 0.0,
                         ]
                     )
@@ -196,7 +201,7 @@ def tune(items: list[Item]) -> SelectionWeights:
     groups = sorted({(i.source, i.kb) for i in tuning})
     floor = selection_weights().similarity_floor
     names = list(PASSAGE_GRID)
-    combos = np.array(list(itertools.product(*(PASSAGE_GRID[n] for n in names))))  # C x 6
+    combos = np.array(list(itertools.product(*(PASSAGE_GRID[n] for n in names))))  # C x 7
     best: tuple[float, SelectionWeights] | None = None
     for seg_kind, seg_cov in itertools.product(*SEGMENT_GRID.values()):
         score = np.zeros(len(combos))

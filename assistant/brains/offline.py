@@ -40,6 +40,15 @@ _SURE_INTENT = 0.5
 
 #: A message that asks something (not only states a wish).
 _ASKS = re.compile(r"[吗么嘛呢?？]\s*$|怎么|如何|能不能|可不可以|是否|多少|多久|哪里")
+#: Looking for work: a job wished for, or the words of a job search.
+_SEEKS_WORK = re.compile(
+    r"(?<![没未])找(?!到|着)[^,，。;；!！?？]{0,12}(?:工作|活|岗位|班|兼职|差事)|想(?:做|干|当|去)"
+    r"|招聘|招人|招工|在招|招不招|岗位|职位|兼职|全职|日结|零工|临时工|暑假工|小时工|实习|应聘|求职"
+    r"|推荐[^,，。;；!！?？]{0,6}(?:工作|活)|(?:有没有|有什么|有啥|哪里有|哪有)[^,，。;；!！?？]{0,12}(?:工作|活儿?|差事|岗位|职位)"
+    r"|有[^,，。;；!！?？]{0,12}(?:工作|活儿?|差事|岗位|职位)(?:吗|么|没|不|呢|[?？]|$)"
+    r"|招[^,，。;；!！?？]{0,6}(?:吗|么|不|没|[?？])|(?:月薪|工资|薪资|底薪)[^,，。;；!！?？]{0,8}(?:以上|以下|起)的"
+    r"|包吃住|离家近"
+)
 #: A message that only asks for a person.
 _ASKS_FOR_PERSON = re.compile(r"人工|真人|工作人员|客服|转接|投诉")
 #: "这不对" and the like, said of the profile just shown.
@@ -146,6 +155,7 @@ class OfflineBrain:
         state = context.state
         in_check = bool(state.pending) or state.active_policy is not None
         rule = self.toolbox.rules.rules.get(understanding.policy_id or "")
+        asks = _ASKS.search(context.text) is not None
         if intent in ("eligibility_check", "provide_facts"):
             if rule is not None:
                 if context.turn.role == "employer" and rule.audience == "job_seeker":
@@ -153,21 +163,19 @@ class OfflineBrain:
                 return intent
             if in_check and intent == "provide_facts":
                 return intent
-            if understanding.rights or (
-                understanding.names_benefit and not understanding.asks_for_policies
-            ):
+            if understanding.asks_for_policies:
+                return intent
+            if (understanding.rights and asks) or understanding.names_benefit:
+                return "policy_question"
+            if intent == "eligibility_check" and not self._topic(context):
+                # "能不能直接走人", "算不算连着签了两次": a question of the rules, not a
+                # request to be screened for benefits.
                 return "policy_question"
             return intent
-        # "失业保险金找工作了还发吗" asks about a benefit, not for a job.
-        if (
-            intent == "vacancy_search"
-            and not in_check
-            and (
-                (rule is not None and _ASKS.search(context.text))
-                or (understanding.rights and not states_job_wish(context.text))
-            )
-        ):
-            return "policy_question"
+        if intent == "vacancy_search" and not in_check and not _SEEKS_WORK.search(context.text):
+            # A salary or a job named without looking for work ("工资少了800", "失业保险金
+            # 找工作了还发吗") is a question about work, not a job search.
+            return "policy_question" if asks or understanding.rights else intent
         # "乙肝携带者被拒绝录用": a question of rights the intent examples did not place.
         if (
             intent in ("out_of_scope", "thanks", "greeting")

@@ -163,6 +163,7 @@ class SelectionWeights:
     clause: float  # the score of its best clause
     kind: float  # how plainly that clause gives the kind of answer asked
     heading: float  # a section heading that reads like the question ("二、能领多久")
+    article: float  # the passage is an article of a law or regulation (第X条), not a guide
     similarity: float  # dense similarity above ``similarity_floor``
     similarity_floor: float
     segment_kind: float  # within a passage: the clause gives the kind of answer asked
@@ -338,6 +339,7 @@ def read_passage(
         + w.clause * clause
         + w.kind * strength
         + w.heading * reading.heading
+        + w.article * (citation.article_no is not None)
         + w.similarity * similarity
     )
     return reading

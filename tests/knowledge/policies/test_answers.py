@@ -97,7 +97,7 @@ SIL = "中华人民共和国社会保险法"
 #: The shipped weights are chosen on data (bench/answer_selection.py); these tests weigh
 #: only what the passages say, with retrieval rank and similarity left out.
 BY_CONTENT = SelectionWeights(
-    rank=0.0, coverage=0.5, clause=1.0, kind=0.5, heading=0.5, similarity=0.0,
+    rank=0.0, coverage=0.5, clause=1.0, kind=0.5, heading=0.5, article=0.0, similarity=0.0,
     similarity_floor=0.85, segment_kind=1.0, segment_coverage=0.5,
 )  # fmt: skip
 
