@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 from figures import default_json, write_json  # noqa: E402
-from knowledge_sets import SetName, open_knowledge_set  # noqa: E402
+from knowledge_sets import SetName, open_knowledge_set, passage_matches  # noqa: E402
 
 from assistant.answering import PASSAGES  # noqa: E402
 from knowledge.chinese import normalize  # noqa: E402
@@ -44,7 +44,6 @@ from knowledge.policies.answers import (  # noqa: E402
     heading_match,
     selection_weights,
 )
-from knowledge.policies.models import Citation  # noqa: E402
 from knowledge.policies.passages import ARTICLE_LABEL, segments  # noqa: E402
 
 RETRIEVAL = REPO / "eval" / "data" / "retrieval_questions.jsonl"
@@ -109,15 +108,6 @@ class Item:
         return int(np.argmax(parts @ weights))
 
 
-def _matches(citation: Citation, expected: dict[str, object]) -> bool:
-    if not citation.source.replace("\\", "/").endswith(str(expected.get("path", ""))):
-        return False
-    if "article_no" in expected:
-        return citation.article_no == int(str(expected["article_no"]))
-    section = str(expected.get("section", ""))
-    return not section or (citation.chapter or "").startswith(section)
-
-
 def load_items() -> list[Item]:
     items = []
     for line in RETRIEVAL.read_text(encoding="utf-8").splitlines():
@@ -179,7 +169,7 @@ def read_items(items: list[Item]) -> None:
                         ]
                     )
                     item.segments.append(segs)
-                    item.hits.append(any(_matches(citation, e) for e in item.expected))
+                    item.hits.append(any(passage_matches(citation, e) for e in item.expected))
 
 
 def accuracy(items: list[Item], w: SelectionWeights | None) -> float:

@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 import yaml  # noqa: E402
 from figures import default_json, write_json  # noqa: E402
-from knowledge_sets import SetName, open_knowledge_set  # noqa: E402
+from knowledge_sets import SetName, open_knowledge_set, passage_matches  # noqa: E402
 
 from assistant.answering import find_policy_answer  # noqa: E402
 from knowledge.policies.answerability import (  # noqa: E402
@@ -73,17 +73,9 @@ class Row:
 
     @property
     def answered_right(self) -> bool:
-        return self.chosen is not None and any(_matches(self.chosen, e) for e in self.expected)
-
-
-def _matches(citation: Citation, expected: dict[str, object]) -> bool:
-    path = str(expected.get("path", ""))
-    if not citation.source.replace("\\", "/").endswith(path):
-        return False
-    if "article_no" in expected:
-        return citation.article_no == int(str(expected["article_no"]))
-    section = str(expected.get("section", ""))
-    return not section or (citation.chapter or "").startswith(section)
+        return self.chosen is not None and any(
+            passage_matches(self.chosen, e) for e in self.expected
+        )
 
 
 def load_rows() -> list[Row]:

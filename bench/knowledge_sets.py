@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -20,7 +20,7 @@ from figures import REPO_ROOT
 
 from assistant.conversations import ConversationState
 from assistant.engine import Assistant
-from assistant.models import Role
+from assistant.models import Role, Turn
 from assistant.runtime import build_assistant, build_database, build_embedder
 from assistant.settings import Settings
 from assistant.tools import Toolbox, ToolContext
@@ -29,11 +29,23 @@ from eval.loader import LoadedSuite
 from eval.spec import SuiteSpec
 from eval.workspace import open_workspace, workspace_settings
 from knowledge.policies.knowledge_base import KnowledgeBase, collection_name
+from knowledge.policies.models import Citation
 
-__all__ = ["LAWS_CN", "KnowledgeSet", "SetName", "open_knowledge_set"]
+__all__ = ["LAWS_CN", "KnowledgeSet", "SetName", "open_knowledge_set", "passage_matches"]
 
 LAWS_CN = REPO_ROOT.parent / "shared" / "corpora" / "laws-cn"
 SetName = Literal["samples", "laws"]
+
+
+def passage_matches(citation: Citation, expected: dict[str, object]) -> bool:
+    """Whether ``citation`` is the passage a label names: its document (a path suffix) and
+    its article (``article_no``) or explainer section (``section``, a heading prefix)."""
+    if not citation.source.replace("\\", "/").endswith(str(expected.get("path", ""))):
+        return False
+    if "article_no" in expected:
+        return citation.article_no == int(str(expected["article_no"]))
+    section = str(expected.get("section", ""))
+    return not section or (citation.chapter or "").startswith(section)
 
 
 def _suite(name: SetName) -> LoadedSuite:
@@ -70,16 +82,8 @@ class KnowledgeSet:
 
     def context(self, region: str, on_date: date, role: Role = "job_seeker") -> ToolContext:
         """A fresh conversation's tool context, as for a first question."""
-        now = datetime.now(UTC)
-        state = ConversationState(
-            session_id="bench",
-            channel="api",
-            user_id="bench",
-            role=role,
-            region=region,
-            created_at=now,
-            updated_at=now,
-        )
+        turn = Turn(channel="api", user_id="bench", role=role, region=region, text="bench")
+        state = ConversationState.for_turn(turn)
         return ToolContext(state=state, region=region, on_date=on_date, role=role)
 
 

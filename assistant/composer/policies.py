@@ -10,7 +10,7 @@ attributed to the explainer, with the article it names shown as its source.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from assistant.answering import PolicyFinding
 from assistant.composer.sources import sources_text
@@ -104,9 +104,3 @@ def unsure_answer(*, offer_caseworker: bool = True) -> str:
     if offer_caseworker:
         text += "您可以换个说法再问，或回复“转人工”，由工作人员为您解答。"
     return text
-
-
-def closest_sources(citations: Sequence[Citation], cite: Cite, limit: int = 3) -> str:
-    """The closest passages, for a caseworker reading an unanswered question."""
-    shown = list(citations[:limit])
-    return sources_text(shown, cite(shown)) if shown else ""

@@ -9,7 +9,8 @@ store or the embedder fails, search goes on with BM25 alone and says so in the l
 from __future__ import annotations
 
 import logging
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +33,8 @@ __all__ = ["PolicyRetriever", "RetrievalMode", "SearchFilters"]
 
 RetrievalMode = Literal["hybrid", "lexical", "dense"]
 log = logging.getLogger("jiuye.retrieval")
+#: Documents whose text is kept for :meth:`PolicyRetriever.whole`.
+_TEXTS_KEPT = 64
 #: The longest passage :meth:`PolicyRetriever.whole` returns (an article is kept whole
 #: up to this length).
 WHOLE_MAX_CHARS = 2400
@@ -97,6 +100,8 @@ class PolicyRetriever:
         self.lexical_weight = lexical_weight
         self.dense_weight = dense_weight
         self._documents: dict[str, PolicyDocument] = {}
+        self._texts: OrderedDict[str, str] = OrderedDict()
+        self._texts_lock = threading.Lock()
         self._lexical = LexicalIndex([], [])
         self._chunk_doc = np.zeros(0, dtype=np.int32)
         self._doc_ids: list[str] = []
@@ -109,6 +114,8 @@ class PolicyRetriever:
 
     def refresh(self) -> None:
         """Reload document metadata and rebuild the BM25 index from the store."""
+        with self._texts_lock:
+            self._texts.clear()
         self._documents = {d.id: d for d in self.store.documents()}
         self._region_sizes = Counter(d.region for d in self._documents.values())
         self._doc_ids = list(self._documents)
@@ -216,11 +223,27 @@ class PolicyRetriever:
         parts = _contiguous(parts, citation.chunk_id, max_chars)
         if len(parts) <= 1:
             return citation
-        text = self.store.document_text(citation.doc_id)
+        text = self._document_text(citation.doc_id)
         if text is None:
             return citation
         start, end = parts[0].start, parts[-1].end
         return citation.model_copy(update={"quote": text[start:end], "start": start, "end": end})
+
+    def _document_text(self, doc_id: str) -> str | None:
+        """A document's text, kept for the most recently widened documents: a question
+        widens up to eleven passages, often of the same few laws."""
+        with self._texts_lock:
+            text = self._texts.get(doc_id)
+            if text is not None:
+                self._texts.move_to_end(doc_id)
+                return text
+        text = self.store.document_text(doc_id)
+        if text is not None:
+            with self._texts_lock:
+                self._texts[doc_id] = text
+                if len(self._texts) > _TEXTS_KEPT:
+                    self._texts.popitem(last=False)
+        return text
 
     def _named_article(self, query: str, allowed: list[str]) -> list[PolicyChunk]:
         reference = parse_article_reference(query)
