@@ -16,6 +16,7 @@ from knowledge.chinese import normalize
 from knowledge.policies.answerability import AnswerabilityModel, load_answerability
 from knowledge.policies.answers import PassageReading, Question, read_passages
 from knowledge.policies.models import NATIONAL, Citation
+from knowledge.policies.references import parse_article_reference, title_match_score
 from knowledge.regions import ancestors
 
 __all__ = ["FOLLOW_UP_CHARS", "PolicyFinding", "answer_in_conversation", "find_policy_answer"]
@@ -105,6 +106,26 @@ def _own_first(readings: list[PassageReading], audience: str | None) -> list[Pas
     return [readings[own], *readings[:own], *readings[own + 1 :]]
 
 
+def _named_first(query: str, readings: list[PassageReading]) -> list[PassageReading]:
+    """ "社会保险法第四十六条怎么规定的": the article named is the answer, whatever else
+    reads well (the 第四十六条 of another law included)."""
+    reference = parse_article_reference(query)
+    if reference is None or not reference.title_hint:
+        return readings
+
+    def fit(reading: PassageReading) -> float:
+        citation = reading.citation
+        if citation.article_no != reference.article_no:
+            return 0.0
+        return title_match_score(reference.title_hint, citation.title)
+
+    best = max((fit(r) for r in readings), default=0.0)
+    if best <= 0:
+        return readings
+    named = [r for r in readings if fit(r) == best]
+    return named + [r for r in readings if fit(r) != best]
+
+
 def _locality(citation: Citation) -> int:
     """How local a document is: national 0, province 1, city 2, county 3."""
     return 0 if citation.region == NATIONAL else len(ancestors(citation.region)) - 1
@@ -153,7 +174,9 @@ def _find(
     citations: list[Citation] = search.value or []
     if not citations:
         return finding
-    finding.readings = _own_first(read_passages(question, citations), context.audience)
+    finding.readings = _named_first(
+        query, _own_first(read_passages(question, citations), context.audience)
+    )
     # Without dense vectors (the vector store is down) the BM25-only model judges.
     dense = any(c.similarity is not None for c in citations)
     model = model or load_answerability(dense=dense)
@@ -179,12 +202,16 @@ def answer_in_conversation(
         return own
     together = find_policy_answer(toolbox, f"{previous} {text}", context)
     answer = together.answer
-    speaks_to_it = (
-        answer is not None
-        and own.question.coverage(
-            normalize(f"{answer.citation.chapter or ''} {answer.citation.quote}")
-        )
+    # It speaks to the short question when it has its words, or gives the kind of answer
+    # it asks for ("要带啥" — the materials; "每个月能补多少钱" — an amount).
+    speaks_to_it = answer is not None and (
+        own.question.coverage(normalize(f"{answer.citation.chapter or ''} {answer.citation.quote}"))
         >= FOLLOW_UP_COVERAGE
+        or (
+            bool(own.question.kinds)
+            and answer.answer is not None
+            and own.question.kinds <= answer.answer.kinds
+        )
     )
     if (
         together.answerable

@@ -196,6 +196,9 @@ class ConversationState(BaseModel):
     channel_region: str | None = Field(
         default=None, description="the region the channel sent last (a page's region picker)"
     )
+    offered_handoff: bool = Field(
+        default=False, description="the last reply offered a caseworker (a yes takes it up)"
+    )
     turns: int = Field(default=0, ge=0)
     created_at: datetime
     updated_at: datetime

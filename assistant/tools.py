@@ -28,6 +28,7 @@ from assistant.packages.profile import build_profile, complete_facts
 from assistant.packages.store import PackageNotFoundError, PackageStore
 from connectors.errors import ConnectorError
 from connectors.geo import GeoPoint
+from connectors.service_points.models import KINDS
 from connectors.service_points.store import ServicePointStore
 from connectors.vacancies.models import Education, EmploymentType
 from connectors.vacancies.search import VacancySearch
@@ -103,10 +104,28 @@ class SearchVacanciesArgs(_Args):
 
 class FindServicePointsArgs(_Args):
     """Find public employment service points (the 15-minute service circle) near the user,
-    or in the user's region when no location is known."""
+    or in the user's region when no location is known; only of the kinds asked for (零工市场)
+    and open on the days asked about (周末 -> [6, 7]) when given."""
 
     radius_km: float | None = Field(default=None, gt=0, le=100)
     limit: int = Field(default=5, ge=1, le=20)
+    kinds: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="kinds of point: " + "、".join(KINDS),
+    )
+    open_on: list[int] = Field(
+        default_factory=list,
+        max_length=7,
+        description="ISO weekdays the point must open on (any of them): 1 Monday … 7 Sunday",
+    )
+
+    @field_validator("open_on")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= day <= 7 for day in value):
+            raise ValueError("星期只能是 1（周一）到 7（周日）")
+        return value
 
 
 class BuildServicePackageArgs(_Args):
@@ -325,14 +344,20 @@ class Toolbox:
             near=near,
             radius_km=args.radius_km,
             limit=args.limit,
+            on_date=context.on_date,
         )
 
     def _find_service_points(self, args: FindServicePointsArgs, context: ToolContext) -> Any:
+        kinds, days = args.kinds, args.open_on
         if context.location is not None:
             return self.points.find(
-                near=context.location, radius_km=args.radius_km, limit=args.limit
+                near=context.location,
+                radius_km=args.radius_km,
+                limit=args.limit,
+                kinds=kinds,
+                open_on=days,
             )
-        return self.points.find(region=context.region, limit=args.limit)
+        return self.points.find(region=context.region, limit=args.limit, kinds=kinds, open_on=days)
 
     def _build_service_package(
         self, args: BuildServicePackageArgs, context: ToolContext

@@ -178,9 +178,23 @@ def _check_vacancies(expect: VacancyExpectation, calls: list[ToolCall]) -> str |
     return None
 
 
+#: A quotation in the reply (“…” or 「…」): a document's words, not the assistant's.
+_QUOTATION = re.compile(r"“[^”]*”|「[^」]*」")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
+
+
 def _declines(obs: Observation) -> str | None:
-    """The refusal wording the reply uses, if any."""
-    text = _norm(obs.text)
+    """The refusal wording the reply uses, if any — in its own words: a document quoted
+    ("用人单位…不能提供证据证明…"), in quotation marks or sentence for sentence as a cited
+    passage has it, does not decline anything."""
+    quotes = [_norm(c.quote) for c in obs.reply.citations]
+    own = [
+        sentence
+        for sentence in _SENTENCE_END.split(_QUOTATION.sub("", _norm(obs.text)))
+        if not any(sentence.strip(" 。！？!?；;\n") in quote for quote in quotes)
+        or not sentence.strip(" 。！？!?；;\n")
+    ]
+    text = "".join(own)
     return next((m for m in REFUSAL_MARKERS if m in text), None)
 
 

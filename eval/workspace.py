@@ -17,8 +17,10 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, time
 from importlib import metadata
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from assistant.nlu import NLU
 from assistant.runtime import (
@@ -50,6 +52,7 @@ __all__ = ["Workspace", "default_cache_dir", "open_workspace", "suite_rules", "w
 TEMPLATE_FORMAT = 1
 _COMPLETE = "template.json"
 _MIGRATIONS = Path(__file__).resolve().parents[1] / "connectors" / "database" / "migrations"
+_BEIJING = ZoneInfo("Asia/Shanghai")
 Progress = Callable[[str], None]
 
 
@@ -134,6 +137,9 @@ def _fingerprint(suite: LoadedSuite, embedder_name: str) -> str:
         mark.add("region", (suite.spec.defaults.region or "").encode())
     if setup.service_points:
         mark.add_file("points", _existing(suite, setup.service_points, "服务网点数据"))
+    if setup.today is not None and (setup.use_samples or setup.vacancies):
+        # Vacancies are synced as of the suite's day: what had expired by then is not kept.
+        mark.add("today", setup.today.isoformat().encode())
     return mark.hexdigest()
 
 
@@ -183,8 +189,11 @@ def _load_vacancies(suite: LoadedSuite, settings: Settings, database: Database) 
     if setup.vacancies:
         region = suite.spec.defaults.region
         specs.append(FeedSpec(str(suite.resolve(setup.vacancies)), source="eval", region=region))
+    # As of the suite's day (its beginning, Beijing time), not the real clock: a suite of
+    # 2026 keeps the postings open then, one of 2028 none of those expired by then.
+    now = datetime.combine(setup.today, time(0), _BEIJING) if setup.today else None
     for spec in specs:
-        result = syncer.sync(spec, force=True)
+        result = syncer.sync(spec, force=True, now=now)
         if result.error:
             raise SetupError(suite.file, f"岗位数据 {spec.location} 读取失败：{result.error}")
 

@@ -7,7 +7,8 @@ is why ``ancestors`` lists the national code first.
 
 The names live in ``regions.tsv`` beside this module (data, not code): every
 provincial-level and prefecture-level division plus the county-level ones that have laws
-of their own in the corpus.
+of their own in the corpus. A county-level name with an ethnic group in it is also known
+by the short name people use: 管城回族区 as 管城区, 石柱土家族自治县 as 石柱县.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = [
     "is_valid_region",
     "level_of",
     "region_from_text",
+    "region_mentions",
     "region_name",
     "validate_region",
 ]
@@ -40,6 +42,18 @@ _TABLE_FILE = Path(__file__).with_name("regions.tsv")
 # A deeper division is the more specific answer when a title names several places:
 # "山东省青岛前湾保税港区条例" applies in Qingdao, not in all of Shandong.
 _DEPTH: dict[RegionLevel, int] = {"national": 0, "provincial": 1, "municipal": 2, "county": 3}
+# The 56 ethnic groups, for the short names of county-level divisions named after them.
+_ETHNIC_GROUPS = (
+    *("蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白"),
+    *("土家", "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡"),
+    *("纳西", "景颇", "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬"),
+    *("锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安"),
+    *("裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺"),
+)
+_ETHNIC_NAME = re.compile(
+    rf"(?P<stem>.+?)(?:(?:{'|'.join(sorted(_ETHNIC_GROUPS, key=len, reverse=True))})族)+"
+    r"(?:自治)?(?P<kind>区|县|旗)"
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,12 @@ def region_name(code: str) -> str | None:
     return _table().names.get(code)
 
 
+def region_mentions(text: str) -> list[tuple[int, int, str]]:
+    """Every place named in ``text`` as (start, end, code), leftmost-longest, in order."""
+    table = _table()
+    return [(m.start(), m.end(), table.by_alias[m.group()]) for m in table.pattern.finditer(text)]
+
+
 def region_from_text(text: str) -> str | None:
     """The code of the most specific place named in ``text`` (usually a title), or None.
 
@@ -116,6 +136,12 @@ def region_from_text(text: str) -> str | None:
         if best is None or candidate < best:
             best = candidate
     return None if best is None else best[2]
+
+
+def _ethnic_short_name(name: str) -> str | None:
+    """管城回族区 -> 管城区, 彭水苗族土家族自治县 -> 彭水县; None for other names."""
+    match = _ETHNIC_NAME.fullmatch(name)
+    return match.group("stem") + match.group("kind") if match else None
 
 
 @lru_cache(maxsize=1)
@@ -135,6 +161,10 @@ def _table() -> _RegionTable:
         for alias in aliases:
             if by_alias.setdefault(alias, code) != code:
                 raise ValueError(f"regions.tsv line {line_no}: {alias} names two regions")
+    for code, name in names.items():
+        short = _ethnic_short_name(name) if level_of(code) == "county" else None
+        if short is not None:
+            by_alias.setdefault(short, code)  # a name of the table itself always wins
     longest_first = sorted(by_alias, key=len, reverse=True)
     pattern = re.compile("|".join(re.escape(alias) for alias in longest_first))
     return _RegionTable(names=names, by_alias=by_alias, pattern=pattern)

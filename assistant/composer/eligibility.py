@@ -3,7 +3,8 @@ still to ask."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from assistant.models import Role
@@ -18,6 +19,7 @@ __all__ = [
     "QUESTIONS_PER_TURN",
     "eligibility_answer",
     "inferred_text",
+    "plain_note",
     "questions_text",
     "questions_to_ask",
     "screening_answer",
@@ -32,6 +34,11 @@ MAX_OPTIONS = 5
 _SUBJECT: dict[Role, str] = {"job_seeker": "您", "employer": "贵单位", "agent": "来电人"}
 # Notes of the engine that the figures already carry ("1234元（示例数据）").
 _SAMPLE_NOTE = "示例数据"
+# What rule authors note for staff ("待核实：…") is never shown to the person.
+_STAFF_MARK = "待核实"
+_STAFF_ASIDE = re.compile(r"[（(][^（）()]*待核实[^（）()]*[）)]")
+# Options that mean "none of these": not listed when the list would be too long.
+_NONE_OPTIONS = ("none", "other")
 
 
 def questions_to_ask(missing: Sequence[MissingFact]) -> list[MissingFact]:
@@ -40,25 +47,49 @@ def questions_to_ask(missing: Sequence[MissingFact]) -> list[MissingFact]:
 
 
 def questions_text(questions: Sequence[MissingFact]) -> str:
-    """The questions in plain words; a choice lists at most ``MAX_OPTIONS`` options, the
-    last inviting the person to say another in their own words."""
+    """The questions in plain words; a choice lists at most ``MAX_OPTIONS`` options. When
+    there are more, the fact's open question (a few examples, answered in one's own words)
+    is asked instead, or the first options with an invitation to say another."""
     lines = []
     for i, fact in enumerate(questions, start=1):
-        options = ""
+        question, options = fact.question, ""
         if fact.values:
             labels = list(fact.values.values())
             if len(labels) > MAX_OPTIONS:
+                # "以上都不是" can be said without being offered.
+                labels = [v for k, v in fact.values.items() if k not in _NONE_OPTIONS]
+            if len(labels) > MAX_OPTIONS and fact.open_question:
+                # In plain words, a few examples, the person's own words welcome.
+                question = fact.open_question
+                examples = "；".join(labels[: MAX_OPTIONS - 1])
+                options = f"（比如：{examples}；也可以直接说说您的情况）"
+            elif len(labels) > MAX_OPTIONS:
                 labels = [*labels[: MAX_OPTIONS - 1], "其他情形请直接告诉我"]
-            options = "（" + "；".join(labels) + "）"
+                options = "（" + "；".join(labels) + "）"
+            else:
+                options = "（" + "；".join(labels) + "）"
         prefix = f"{i}. " if len(questions) > 1 else ""
-        lines.append(f"{prefix}{fact.question}{options}")
+        lines.append(f"{prefix}{question}{options}")
     return "\n".join(lines)
+
+
+def plain_note(note: str | None) -> str:
+    """A rule's note as the person may read it: what is noted for staff (待核实) left out."""
+    if not note:
+        return ""
+    text = _STAFF_ASIDE.sub("", note)
+    parts = [p.strip() for p in re.split(r"[；;]", text) if p.strip()]
+    kept = [p.rstrip("。") for p in parts if _STAFF_MARK not in p]
+    return "；".join(kept) + "。" if kept else ""
 
 
 def _local(result: EligibilityResult) -> str:
     """An amount the region sets, not known here: where to ask."""
-    where = result.apply.where.split("；")[0] if result.apply else "当地人社部门"
-    return f"以当地公布的标准为准，可向{where}咨询"
+    return f"以当地公布的标准为准，可向{_where(result)}咨询"
+
+
+def _where(result: EligibilityResult) -> str:
+    return result.apply.where.split("；")[0] if result.apply else "当地人社部门"
 
 
 def _fact_words(name: str, value: Any, vocabulary: Mapping[str, FactDefinition]) -> str:
@@ -80,18 +111,36 @@ def _decided(
     """The amounts and durations the facts given already decide, said first."""
     lines = []
     for output in result.outputs:
-        if output.value is None:
-            if output.set_locally:
-                lines.append(f"{result.title}的{output.label}：{_local(result)}。")
+        if output.value is None and not output.set_locally:
             continue
         facts = "、".join(
             w for w in (_fact_words(n, v, vocabulary) for n, v in output.inputs.items()) if w
         )
         basis = f"按{subject}{facts}，" if facts else ""
+        if output.value is None:
+            lines.append(f"{basis}{result.title}的{output.label}：{_local(result)}。")
+            continue
         lines.append(
             f"{basis}{result.title}的{output.label}是{output.shown()}（{output.source.label}）。"
         )
     return lines
+
+
+def _met_now(result: EligibilityResult, said: Collection[str]) -> str:
+    """The conditions the facts just given settle in the person's favour, said as met."""
+    met = [
+        step
+        for step in result.trace
+        if step.outcome == "met"
+        and step.values
+        and all(v is not None for v in step.values.values())
+        and set(step.values) & set(said)
+    ]
+    if not met:
+        return ""
+    labels = "；".join(step.label for step in met)
+    sources = "、".join(dict.fromkeys(step.source.label for step in met))
+    return f"已经符合的条件：{labels}（{sources}）。"
 
 
 def inferred_text(
@@ -106,36 +155,62 @@ def inferred_text(
     return "；".join(parts) + "，如果不对请告诉我。" if parts else ""
 
 
+def _outputs_lines(result: EligibilityResult) -> list[str]:
+    """Each amount or duration of a settled check, with what the person should know of it."""
+    lines = []
+    for output in result.outputs:
+        if output.value is None and not output.set_locally:
+            continue  # waits for a fact still to be asked
+        note = plain_note(output.note)
+        shown = output.shown() if output.value is not None else _local(result)
+        extra = f"。{note.rstrip('。')}" if note else ""
+        lines.append(f"· {output.label}：{shown}（{output.source.label}）{extra}")
+    return lines
+
+
 def eligibility_answer(
     result: EligibilityResult,
     role: Role,
     *,
     vocabulary: Mapping[str, FactDefinition] | None = None,
     inferred: Mapping[str, tuple[str, Any]] | None = None,
+    said: Collection[str] = (),
 ) -> tuple[str, list[MissingFact]]:
     """The check's conclusion with its legal basis. While facts are missing: the figures
-    already decided, what was inferred, then one plain question."""
+    already decided, the conditions the facts just ``said`` meet, what was inferred, then
+    one plain question."""
     subject = _SUBJECT[role]
     vocabulary = vocabulary or {}
     said_back = inferred_text(inferred or {}, vocabulary)
     if result.status in ("ended", "not_yet"):
-        return f"关于{result.title}：" + "".join(result.notes), []
+        text = f"关于{result.title}：" + "".join(result.notes)
+        if result.status == "ended":
+            text += (
+                f"是否延续、有没有新一年的政策，以当地人社部门公布的通知为准，"
+                f"可以向{_where(result)}咨询，或拨打12333。"
+            )
+        return text, []
     if result.status == "need_more_facts":
         questions = questions_to_ask(result.missing)
-        said = _decided(result, subject, vocabulary)
+        lines = _decided(result, subject, vocabulary)
+        met = _met_now(result, said)
+        if met:
+            lines.append(met)
         if said_back:
-            said.append(said_back)
-        ask = "要确认" if said else "要判断"
-        said.append(
-            f"{ask}{subject}能否享受{result.title}，还需要了解：{questions_text(questions)}"
-        )
-        return "\n".join(said), questions
-    lines: list[str] = []
+            lines.append(said_back)
+        waiting = [o.label for o in result.outputs if o.value is None and not o.set_locally]
+        if all(step.outcome == "met" for step in result.trace) and waiting:
+            # Every condition is met; a figure still waits for a fact: ask for that fact,
+            # without declaring "符合" before the figure can be said.
+            ask = f"要算出{'、'.join(waiting)}"
+        else:
+            ask = f"{'要确认' if lines else '要判断'}{subject}能否享受{result.title}"
+        lines.append(f"{ask}，还需要了解：{questions_text(questions)}")
+        return "\n".join(lines), questions
+    lines = []
     if result.status == "eligible":
-        lines.append(f"按{subject}提供的情况，符合{result.title}的条件。")
-        for output in result.outputs:
-            shown = output.shown() if output.value is not None else _local(result)
-            lines.append(f"· {output.label}：{shown}（{output.source.label}）")
+        lines.append(f"按{subject}提供的情况，符合{result.title}的条件，{subject}可以申请。")
+        lines += _outputs_lines(result)
         if result.apply:
             lines.append(f"怎么申请：{result.apply.where}")
             if result.apply.materials:

@@ -2,8 +2,9 @@
 
 Python holds the machinery; these files hold the words: ``intents.yaml`` (examples and
 trigger patterns per intent), ``fact_patterns.yaml`` (how facts are stated and questions
-answered), ``policies.yaml`` (what people call each eligibility rule) and
-``vacancy.yaml`` (job-search filters and the words around a job title).
+answered), ``policies.yaml`` (what people call each eligibility rule),
+``vacancy.yaml`` (job-search filters and the words around a job title) and ``points.yaml``
+(the kinds of service point and the days people ask about).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ __all__ = [
     "IntentLexicon",
     "IntentSpec",
     "Lexicon",
+    "PointLexicon",
     "PolicyNames",
     "Scoring",
     "VacancyLexicon",
@@ -78,6 +80,7 @@ class _RawIntents(_Raw):
     rights: list[str]
     asks_for_policies: list[str]
     names_benefit: list[str]
+    asks_rule: list[str]
     intents: dict[Intent, _RawIntent]
 
 
@@ -106,6 +109,8 @@ class IntentLexicon:
     asks_for_policies: tuple[re.Pattern[str], ...] = ()
     # A benefit named by name ("青年安家补贴").
     names_benefit: tuple[re.Pattern[str], ...] = ()
+    # A question of what a rule says ("这样合法吗", "会怎么样", "找谁投诉", "是这样吗").
+    asks_rule: tuple[re.Pattern[str], ...] = ()
 
 
 # -- fact_patterns.yaml --------------------------------------------------------------------
@@ -226,6 +231,7 @@ class _RawVacancy(_Raw):
     employment_types: dict[str, str]
     education: str
     near_me: str
+    radius: str
     extra_districts: list[str]
     stopwords: list[str]
 
@@ -237,8 +243,31 @@ class VacancyLexicon:
     employment_type_of: dict[str, str]
     education: re.Pattern[str]
     near_me: re.Pattern[str]
+    # A distance around the user: groups `amount` (a number) and `unit` (公里, 米…).
+    radius: re.Pattern[str]
     extra_districts: re.Pattern[str] | None
     stopwords: frozenset[str]
+
+
+# -- points.yaml ---------------------------------------------------------------------------
+
+
+class _RawPoints(_Raw):
+    kinds: dict[str, list[str]]
+    days: dict[str, list[int]]
+    relative_days: dict[str, int]
+
+
+@dataclass(frozen=True)
+class PointLexicon:
+    """Words for service points: kinds named (零工市场) and days asked about (周末)."""
+
+    kinds: re.Pattern[str]
+    kinds_of: dict[str, tuple[str, ...]]  # word -> service point kinds
+    days: re.Pattern[str]
+    days_of: dict[str, tuple[int, ...]]  # word -> ISO weekdays
+    relative_days: re.Pattern[str]
+    offset_of: dict[str, int]  # 今天 -> 0, 明天 -> 1
 
 
 @dataclass(frozen=True)
@@ -247,6 +276,7 @@ class Lexicon:
     facts: FactLexicon
     policies: tuple[PolicyNames, ...]
     vacancy: VacancyLexicon
+    points: PointLexicon
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -312,6 +342,7 @@ def _intent_lexicon(path: Path) -> IntentLexicon:
         rights=tuple(_compile(p, path) for p in raw.rights),
         asks_for_policies=tuple(_compile(p, path) for p in raw.asks_for_policies),
         names_benefit=tuple(_compile(p, path) for p in raw.names_benefit),
+        asks_rule=tuple(_compile(p, path) for p in raw.asks_rule),
     )
 
 
@@ -394,6 +425,7 @@ def _vacancy_lexicon(path: Path) -> VacancyLexicon:
         employment_type_of=dict(raw.employment_types),
         education=_compile(raw.education, path),
         near_me=_compile(raw.near_me, path),
+        radius=_compile(raw.radius, path, {"number": NUMBER}),
         extra_districts=(
             _compile(_alternation(raw.extra_districts), path) if raw.extra_districts else None
         ),
@@ -401,12 +433,28 @@ def _vacancy_lexicon(path: Path) -> VacancyLexicon:
     )
 
 
+def _point_lexicon(path: Path) -> PointLexicon:
+    raw: _RawPoints = _parsed(_RawPoints, path)
+    bad_days = sorted({d for days in raw.days.values() for d in days if not 1 <= d <= 7})
+    if bad_days:
+        raise LexiconError(str(path), f"days：星期只能是 1（周一）到 7（周日）：{bad_days}")
+    return PointLexicon(
+        kinds=_compile(_alternation(list(raw.kinds)), path),
+        kinds_of={word: tuple(kinds) for word, kinds in raw.kinds.items()},
+        days=_compile(_alternation(list(raw.days)), path),
+        days_of={word: tuple(days) for word, days in raw.days.items()},
+        relative_days=_compile(_alternation(list(raw.relative_days)), path),
+        offset_of=dict(raw.relative_days),
+    )
+
+
 @lru_cache(maxsize=4)
 def load_lexicon(directory: Path = DATA_DIR) -> Lexicon:
-    """The four data files of ``directory``, checked and compiled (once per directory)."""
+    """The five data files of ``directory``, checked and compiled (once per directory)."""
     return Lexicon(
         intents=_intent_lexicon(directory / "intents.yaml"),
         facts=_fact_lexicon(directory / "fact_patterns.yaml"),
         policies=_policy_names(directory / "policies.yaml"),
         vacancy=_vacancy_lexicon(directory / "vacancy.yaml"),
+        points=_point_lexicon(directory / "points.yaml"),
     )

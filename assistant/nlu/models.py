@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from assistant.models import Intent
 
-__all__ = ["Understanding", "VacancyQuery"]
+__all__ = ["PointQuery", "Understanding", "VacancyQuery"]
 
 
 class VacancyQuery(BaseModel):
@@ -24,6 +24,32 @@ class VacancyQuery(BaseModel):
         default=None, description="the seeker's connectors.vacancies Education name: ASSOCIATE"
     )
     near_me: bool = Field(default=False, description="附近 / 离我近 / 家门口")
+    radius_km: float | None = Field(default=None, gt=0, description="3公里以内 -> 3")
+
+    @property
+    def narrows(self) -> bool:
+        """Filters without a job named ("金水区的呢", "只看全职的"): a narrower last search."""
+        return self.keywords is None and any(
+            (
+                self.district,
+                self.salary_min,
+                self.employment_type,
+                self.education,
+                self.near_me,
+                self.radius_km,
+            )
+        )
+
+
+class PointQuery(BaseModel):
+    """What a person asks of the service points they look for, for ``find_service_points``."""
+
+    kinds: list[str] = Field(
+        default_factory=list, description="connectors.service_points kinds named: 零工市场"
+    )
+    open_on: list[int] = Field(
+        default_factory=list, description="ISO weekdays (1 Monday … 7 Sunday) asked: 周末 -> 6, 7"
+    )
 
 
 class Understanding(BaseModel):
@@ -32,10 +58,16 @@ class Understanding(BaseModel):
     intent: Intent
     confidence: float = Field(ge=0.0, le=1.0)
     policy_id: str | None = Field(default=None, description="the eligibility rule named")
+    policy_in_facts: bool = Field(
+        default=False,
+        description="the policy is named only inside a fact stated (认定过就业困难人员, "
+        "在领失业金): said of the person, not asked about",
+    )
     facts: dict[str, Any] = Field(
         default_factory=dict, description="facts.yaml names -> values checked by coerce_facts"
     )
     vacancy: VacancyQuery | None = Field(default=None, description="set for vacancy_search")
+    points: PointQuery | None = Field(default=None, description="set for service_points")
     region: str | None = Field(default=None, description="GB/T 2260 code of a place named")
     consequential: bool = Field(
         default=False, description="asks about money, deadlines, eligibility or penalties"
@@ -52,4 +84,9 @@ class Understanding(BaseModel):
     )
     names_benefit: bool = Field(
         default=False, description="names a benefit by name (青年安家补贴), known or not"
+    )
+    asks_rule: bool = Field(
+        default=False,
+        description="asks what a rule says (合法吗, 会怎么样, 找谁投诉, 是这样吗), "
+        "not to be checked, shown vacancies or put through to a person",
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from assistant.nlu.lexicon import PolicyNames
@@ -22,10 +22,33 @@ class PolicyFinder:
         self._titles = _title_aliases(policies)
 
     def find(self, text: str, facts: Mapping[str, Any]) -> str | None:
+        return self.find_named(text, facts)[0]
+
+    def find_named(
+        self, text: str, facts: Mapping[str, Any], stated: Sequence[tuple[int, int]] = ()
+    ) -> tuple[str | None, bool]:
+        """The policy ``text`` names, and whether it is named only inside a fact the text
+        states (``stated``: the facts' spans) — "认定过就业困难人员" and "在领失业金" say
+        something about the person; they do not ask about that policy."""
+        found = self._find(text, facts, stated)
+        if found is not None:
+            return found, False
+        # A weak name inside a fact ("招的是认定过的就业困难人员") is only that fact.
+        found = self._find(text, facts, (), weak=False)
+        return found, found is not None
+
+    def _find(
+        self,
+        text: str,
+        facts: Mapping[str, Any],
+        stated: Sequence[tuple[int, int]],
+        *,
+        weak: bool = True,
+    ) -> str | None:
         found = (
-            self._named(text, self._strong)
-            or self._named(text, lambda n: n.weak)
-            or self._named(text, lambda n: n.implied)
+            self._named(text, self._strong, stated)
+            or (self._named(text, lambda n: n.weak, stated) if weak else None)
+            or self._named(text, lambda n: n.implied, stated)
         )
         if found is None:
             return None
@@ -61,12 +84,17 @@ class PolicyFinder:
         return (*names.aliases, *self._titles.get(names.policy_id, ()))
 
     def _named(
-        self, text: str, patterns_of: Callable[[PolicyNames], Iterable[re.Pattern[str]]]
+        self,
+        text: str,
+        patterns_of: Callable[[PolicyNames], Iterable[re.Pattern[str]]],
+        stated: Sequence[tuple[int, int]] = (),
     ) -> str | None:
         best: tuple[int, int, str] | None = None  # (-length, start, policy id)
         for names in self._names:
             for pattern in patterns_of(names):
                 for match in pattern.finditer(text):
+                    if any(s <= match.start() and match.end() <= e for s, e in stated):
+                        continue
                     candidate = (-(match.end() - match.start()), match.start(), names.policy_id)
                     if best is None or candidate < best:
                         best = candidate

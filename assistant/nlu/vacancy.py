@@ -19,7 +19,7 @@ from assistant.nlu.models import VacancyQuery
 from assistant.nlu.numbers import NUMBER, parse_number
 from connectors.vacancies.models import Education
 from connectors.vacancies.salary import SalaryUnit, monthly, parse_salary_text
-from knowledge.regions import region_from_text
+from knowledge.regions import region_from_text, region_mentions
 
 __all__ = ["VacancyReader"]
 
@@ -27,6 +27,9 @@ _NUMERAL = re.compile(NUMBER)
 _WORD = re.compile(r"\w")
 _NUMERIC_TOKEN = re.compile(rf"(?:{NUMBER})(?:岁|年|个月|月|人|元|块|k)?", re.IGNORECASE)
 _GAP = " "
+#: The longest radius a search takes (the tool's limit), in km.
+_MAX_RADIUS_KM = 100.0
+_KM_PER_UNIT = {"公里": 1.0, "千米": 1.0, "km": 1.0, "米": 0.001}
 
 
 @lru_cache(maxsize=1)
@@ -73,8 +76,15 @@ class VacancyReader:
         near = lexicon.near_me.search(text)
         if near is not None:
             spans.append(near.span())
+        radius_km = None
+        distance = lexicon.radius.search(text)
+        if distance is not None:
+            radius_km = _kilometres(distance.group("amount"), distance.group("unit"))
+            spans.append(distance.span())
         if district is not None:
             spans += [m.span() for m in re.finditer(re.escape(district), text)]
+        # Places are filters (or the user's region), never job words: 管城区, 郑州市.
+        spans += [(start, end) for start, end, _ in region_mentions(text)]
         return VacancyQuery(
             keywords=self._keywords(text, spans),
             district=district,
@@ -82,6 +92,7 @@ class VacancyReader:
             employment_type=employment_type,
             education=education,
             near_me=near is not None,
+            radius_km=radius_km,
         )
 
     def _keywords(self, text: str, spans: list[tuple[int, int]]) -> str | None:
@@ -111,6 +122,15 @@ class VacancyReader:
             and _NUMERIC_TOKEN.fullmatch(token) is None
             and region_from_text(token) is None
         )
+
+
+def _kilometres(amount: str, unit: str) -> float | None:
+    """Kilometres: 3 公里 -> 3.0, 五百 米 -> 0.5; None for nothing or beyond a search's reach."""
+    value = parse_number(amount)
+    if value is None:
+        return None
+    km = value * _KM_PER_UNIT[unit.lower()]
+    return km if 0 < km <= _MAX_RADIUS_KM else None
 
 
 def _monthly_minimum(pay: str) -> float | None:

@@ -154,13 +154,16 @@ class ServicePackageBuilder:
             employment_type=wishes.employment_type,
             near=location if wishes.near_me else None,
             limit=limit,
+            on_date=profile.on_date,
         )
         note = None
         if not found.hits and (wishes.district or wishes.salary_min or wishes.employment_type):
             # Nothing matches every wish: the job sought anywhere in the city (a district
             # named in the message may have made the region the district itself).
             city = ancestors(profile.region)[:3][-1]
-            found = self.vacancies.search_vacancies(wishes.occupation, region=city, limit=limit)
+            found = self.vacancies.search_vacancies(
+                wishes.occupation, region=city, limit=limit, on_date=profile.on_date
+            )
             if found.hits:
                 note = "没有完全符合您要求（地点、工资或用工形式）的岗位，下面是全市的同类岗位。"
         if not found.hits:

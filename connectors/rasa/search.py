@@ -97,7 +97,8 @@ class SearchVacanciesAction(JiuyeAction):
 
 
 class ServicePointsAction(JiuyeAction):
-    """Lists public employment service points near slot ``location``, else in the region."""
+    """Lists public employment service points near slot ``location``, else in the region;
+    of the kinds and open on the days the latest message asks about (零工市场, 周末)."""
 
     action_name = "action_find_service_points"
 
@@ -110,7 +111,10 @@ class ServicePointsAction(JiuyeAction):
                 dispatcher.utter_message(text=str(exc))
                 return []
         context = self.parts.context(tracker)
-        search = self.parts.toolbox.call("find_service_points", {}, context)
+        text = latest_text(tracker)
+        asked = self.parts.nlu.point_query(text, today=context.on_date) if text else None
+        arguments = asked.model_dump(exclude_defaults=True) if asked is not None else {}
+        search = self.parts.toolbox.call("find_service_points", arguments, context)
         if not search.ok:
             dispatcher.utter_message(text=str(search.call.error))
             return []

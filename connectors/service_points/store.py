@@ -8,7 +8,7 @@ thousand points, so a search reads them all and measures distances in memory.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from connectors.database.engine import Base, Database
 from connectors.geo import CoordinateSystem, GeoPoint, distances_km, walking_minutes
+from connectors.service_points.hours import open_days
 from connectors.service_points.loader import read_service_points
 from connectors.service_points.models import LoadReport, ServicePoint, ServicePointHit
 from knowledge.regions import ancestors, validate_region
@@ -134,8 +135,15 @@ class ServicePointStore:
         radius_km: float | None = None,
         region: str | None = None,
         limit: int = 10,
+        kinds: Collection[str] = (),
+        open_on: Collection[int] = (),
     ) -> list[ServicePointHit]:
         """Points near a place (nearest first) and/or inside a region.
+
+        ``kinds`` keeps points of those kinds (a kind given matches a point's kind that
+        contains it: 零工市场 matches 零工市场（驿站）); ``open_on`` (ISO weekdays, 1 Monday
+        … 7 Sunday) keeps points whose opening hours say they open on one of those days —
+        points whose hours name no day are left out, as nobody can say they open then.
 
         With ``near``: points within ``radius_km`` (default ``DEFAULT_RADIUS_KM``) of it by
         great-circle distance, with a walking-time estimate; points without coordinates are
@@ -150,6 +158,11 @@ class ServicePointStore:
         if math.isnan(radius) or radius <= 0:
             raise ValueError(f"搜索半径必须大于 0 公里：{radius_km}")
         points = self.all()
+        if kinds:
+            points = [p for p in points if any(kind in p.kind for kind in kinds)]
+        if open_on:
+            wanted = set(open_on)
+            points = [p for p in points if wanted & (open_days(p.hours) or set())]
         if region is not None:
             code = validate_region(region)
             points = [p for p in points if p.region is not None and code in ancestors(p.region)]
@@ -179,6 +192,10 @@ def find_service_points(
     radius_km: float | None = None,
     region: str | None = None,
     limit: int = 10,
+    kinds: Collection[str] = (),
+    open_on: Collection[int] = (),
 ) -> list[ServicePointHit]:
     """The ``find_service_points`` tool: ``ServicePointStore.find`` under the tool's name."""
-    return store.find(near=near, radius_km=radius_km, region=region, limit=limit)
+    return store.find(
+        near=near, radius_km=radius_km, region=region, limit=limit, kinds=kinds, open_on=open_on
+    )

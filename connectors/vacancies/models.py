@@ -110,15 +110,17 @@ _EDUCATION_LABELS = {
     Education.MASTER: "硕士",
     Education.DOCTORATE: "博士",
 }
-# Checked in order: "postgraduate" before "graduate", 中专 before 专科 and so on.
+# Checked in order: "postgraduate" before "graduate", 中专 before 专科 and so on. Primary
+# school is below every level postings ask for: a seeker with it qualifies for the postings
+# that ask for none (不限), and a posting asking for it asks for no more than that.
 _EDUCATION_WORDS: list[tuple[Education, tuple[str, ...]]] = [
-    (Education.NONE, ("不限", "no requirement", "none", "无要求", "学历不限")),
+    (Education.NONE, ("不限", "no requirement", "none", "无要求", "学历不限", "小学", "primary")),
     (Education.DOCTORATE, ("博士", "doctor", "phd")),
     (Education.MASTER, ("硕士", "研究生", "postgraduate", "master")),
     (Education.BACHELOR, ("本科", "学士", "bachelor")),
     (Education.HIGH_SCHOOL, ("中专", "中技", "技校", "职高", "高中", "high school", "vocational")),
     (Education.ASSOCIATE, ("大专", "专科", "高职", "associate")),
-    (Education.MIDDLE_SCHOOL, ("初中", "middle school", "小学", "primary")),
+    (Education.MIDDLE_SCHOOL, ("初中", "middle school")),
 ]
 
 

@@ -5,10 +5,15 @@ position, expiry, duplicate group) and a BM25 index of its words; a query is a h
 vectorised numpy operations over them, then a database read of the few vacancies shown.
 Any process notices a sync through the store's revision number and rebuilds.
 
+What a keyword match is: see :mod:`connectors.vacancies.relevance` (the job named by its
+title first, its head word and most of the words covered). Among postings that only
+mention the words, matches far weaker than the best one are dropped as well.
+
 Ranking: with a location, nearest first; otherwise best keyword match first (newest
-first among equals, and without a query). Keyword matches far weaker than the best one
-are dropped, so "中餐厨师" does not list every 中餐 job. A job posted by several sources
-is shown once, with the others under ``also_listed``. An expired vacancy is never shown.
+first among equals, and without a query). A job posted by several sources is shown once,
+with the others under ``also_listed``. An expired vacancy is never shown: expiry is
+checked at the moment searched for (``now``, the clock by default), so the index holds
+every stored vacancy and a search "as of" another day sees what was open that day.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -25,17 +32,20 @@ from pydantic import BaseModel
 
 from connectors.geo import GeoPoint, distances_km, walking_minutes
 from connectors.vacancies.models import Education, EmploymentType, VacancyHit
+from connectors.vacancies.relevance import keyword_groups
 from connectors.vacancies.store import StoredVacancy, VacancyStore, to_utc
-from connectors.vacancies.text import query_tokens
+from connectors.vacancies.text import query_tokens, title_tokens
 from knowledge.lexical import LexicalIndex
 from knowledge.regions import level_of, region_from_text, validate_region
 
 __all__ = ["RELEVANCE_FLOOR", "VacancyResults", "VacancySearch"]
 
-#: Keyword matches scoring below this share of the best match are dropped.
+#: Matches by mention only (not by title) scoring below this share of the best are dropped.
 RELEVANCE_FLOOR = 0.4
 _TYPE_BITS = {kind: 1 << i for i, kind in enumerate(EmploymentType)}
 _DISTRICT_SUFFIXES = ("回族区", "新区", "区", "县", "市")
+#: Where a day taken as today begins (validThrough dates are Chinese days).
+_CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class VacancyResults(BaseModel):
@@ -50,6 +60,7 @@ class _Snapshot:
     revision: int
     ids: npt.NDArray[np.int64]
     lexical: LexicalIndex
+    titles: LexicalIndex  # title and occupation only: what the job is
     province: npt.NDArray[np.int32]
     city: npt.NDArray[np.int32]
     county: npt.NDArray[np.int32]
@@ -75,8 +86,8 @@ def _region_parts(code: str | None) -> tuple[int, int, int]:
     return int(code[:2]), city, county
 
 
-def _build(store: VacancyStore, revision: int, now: datetime) -> _Snapshot:
-    rows = list(store.index_rows(now))
+def _build(store: VacancyStore, revision: int) -> _Snapshot:
+    rows = list(store.index_rows())
     districts: dict[str, int] = {}
     groups: dict[str, int] = {}
     regions = [_region_parts(r.region) for r in rows]
@@ -84,6 +95,7 @@ def _build(store: VacancyStore, revision: int, now: datetime) -> _Snapshot:
         revision=revision,
         ids=np.array([r.id for r in rows], dtype=np.int64),
         lexical=LexicalIndex([str(r.id) for r in rows], [r.tokens.split() for r in rows]),
+        titles=LexicalIndex([str(r.id) for r in rows], [title_tokens(r.title) for r in rows]),
         province=np.array([p for p, _, _ in regions], dtype=np.int32),
         city=np.array([c for _, c, _ in regions], dtype=np.int32),
         county=np.array([k for _, _, k in regions], dtype=np.int32),
@@ -150,7 +162,7 @@ class VacancySearch:
             revision = self.store.revision()
             self._checked = time.monotonic()
             if force or self._snapshot is None or self._snapshot.revision != revision:
-                self._snapshot = _build(self.store, revision, self.clock())
+                self._snapshot = _build(self.store, revision)
 
     def search_vacancies(
         self,
@@ -165,9 +177,12 @@ class VacancySearch:
         radius_km: float | None = None,
         limit: int = 10,
         now: datetime | None = None,
+        on_date: date | None = None,
     ) -> VacancyResults:
         """Open vacancies matching everything given; see the module text for the ranking.
 
+        ``now`` is the moment searched for (the clock when None): vacancies expired by then
+        are left out; ``on_date`` instead names the day taken as today (see ``moment``).
         ``salary_min`` is yuan per month and keeps postings whose range reaches it;
         ``education`` is the seeker's level and keeps postings asking for at most that;
         ``employment_type`` keeps postings of any of the types given.
@@ -182,7 +197,7 @@ class VacancySearch:
         self.refresh()
         snap = self._snapshot
         assert snap is not None
-        now = now or self.clock()
+        now = now or self.moment(on_date)
         mask = snap.expires > to_utc(now).replace(tzinfo=UTC).timestamp()  # naive means UTC
         if region:
             mask &= self._region_mask(snap, validate_region(region))
@@ -199,14 +214,8 @@ class VacancySearch:
             level = education if isinstance(education, Education) else Education.parse(education)
             mask &= snap.education <= int(level)
         scores = np.zeros(len(snap.ids), dtype=np.float32)
-        tokens = query_tokens(query) if query else []
-        if query and not tokens:
-            tokens = [query.strip()]
-        if tokens:
-            scores = snap.lexical.scores(tokens)
-            mask &= scores > 0
-            if mask.any():
-                mask &= scores >= RELEVANCE_FLOOR * scores[mask].max()
+        if query and query.strip():
+            scores, mask = self._keyword_matches(snap, query, mask)
         distance = np.full(len(snap.ids), np.nan)
         if origin is not None:
             candidates = np.flatnonzero(mask)
@@ -219,6 +228,50 @@ class VacancySearch:
             hits=self._hits(snap, order, scores, distance, mask, limit),
             total=int(np.unique(snap.group[positions]).size),
         )
+
+    def moment(self, on_date: date | None = None) -> datetime:
+        """The moment a search on ``on_date`` is made at: the clock's moment on the clock's
+        own (Beijing) day or when no day is given; on another day its beginning, so that
+        what is open at some time that day is shown (a suite's or a replayed day)."""
+        now = self.clock()
+        if on_date is None or on_date == now.astimezone(_CHINA).date():
+            return now
+        return datetime.combine(on_date, clock_time(0), _CHINA)
+
+    @staticmethod
+    def _keyword_matches(
+        snap: _Snapshot, query: str, mask: npt.NDArray[np.bool_]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
+        """BM25 scores over every field, and ``mask`` narrowed to the postings that match
+        ``query``: by title when any posting left in ``mask`` does, else by mention."""
+        tokens = query_tokens(query) or [query.strip()]
+        scores = snap.lexical.scores(tokens)
+        groups = keyword_groups(query)
+        if not groups:  # nothing but stopwords: the words as they are, or nothing
+            return scores, mask & (scores > 0)
+        size = len(snap.ids)
+        cache: dict[tuple[int, str], npt.NDArray[np.bool_]] = {}
+
+        def holders(index: LexicalIndex) -> Callable[[str], npt.NDArray[np.bool_]]:
+            def contains(token: str) -> npt.NDArray[np.bool_]:
+                key = (id(index), token)
+                if key not in cache:
+                    cache[key] = index.scores([token]) > 0
+                return cache[key]
+
+            return contains
+
+        by_title = np.zeros(size, dtype=bool)
+        by_mention = np.zeros(size, dtype=bool)
+        for group in groups:
+            by_title |= group.matches(holders(snap.titles), size)
+            by_mention |= group.matches(holders(snap.lexical), size)
+        if (mask & by_title).any():
+            return scores, mask & by_title
+        mask = mask & by_mention & (scores > 0)
+        if mask.any():
+            mask &= scores >= RELEVANCE_FLOOR * scores[mask].max()
+        return scores, mask
 
     @staticmethod
     def _region_mask(snap: _Snapshot, code: str) -> npt.NDArray[np.bool_]:

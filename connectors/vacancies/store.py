@@ -109,6 +109,7 @@ class IndexRow:
 
     id: int
     tokens: str
+    title: str  # with the occupation (occupationalCategory): what the job is
     fingerprint: str
     region: str | None
     district: str | None
@@ -182,15 +183,19 @@ class VacancyStore:
         with self.database.session() as session:
             return {ident: (row_id, digest) for ident, row_id, digest in session.execute(query)}
 
-    def index_rows(self, now: datetime) -> Iterator[IndexRow]:
-        """Every vacancy still open at ``now``, in id order."""
-        columns = [getattr(VacancyRow, name) for name in IndexRow.__slots__]
-        query = (
-            sa.select(*columns)
-            .where(VacancyRow.expires_at > to_utc(now))
-            .order_by(VacancyRow.id)
-            .execution_options(yield_per=5000)
+    def index_rows(self, now: datetime | None = None) -> Iterator[IndexRow]:
+        """Every vacancy still open at ``now`` (every stored one when None), in id order."""
+        title = (
+            sa.func.coalesce(VacancyRow.data["title"].as_string(), "")
+            + " "
+            + sa.func.coalesce(VacancyRow.data["occupation"].as_string(), "")
         )
+        columns = [
+            title if name == "title" else getattr(VacancyRow, name) for name in IndexRow.__slots__
+        ]
+        query = sa.select(*columns).order_by(VacancyRow.id).execution_options(yield_per=5000)
+        if now is not None:
+            query = query.where(VacancyRow.expires_at > to_utc(now))
         with self.database.session() as session:
             for row in session.execute(query):
                 yield IndexRow(*row)

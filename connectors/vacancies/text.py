@@ -9,7 +9,7 @@ from functools import lru_cache
 from connectors.vacancies.models import Vacancy
 from knowledge.chinese import normalize, tokenize
 
-__all__ = ["fingerprint", "query_tokens", "vacancy_tokens"]
+__all__ = ["fingerprint", "query_tokens", "title_tokens", "vacancy_tokens"]
 
 # Words every listing or job question has; they would match everything.
 _QUERY_STOPWORDS = frozenset(
@@ -47,6 +47,11 @@ def vacancy_tokens(vacancy: Vacancy) -> list[str]:
         vacancy.description,
     ]
     return [token for text in fields if text for token in _tokens(text)]
+
+
+def title_tokens(title: str) -> list[str]:
+    """BM25 tokens of what a job is (its title and occupation), for matching by title."""
+    return _tokens(title)
 
 
 def query_tokens(query: str) -> list[str]:

@@ -8,15 +8,16 @@ are listed in the order that settles the outcome with the fewest questions.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
 from knowledge.regions import ancestors, validate_region
 from knowledge.rules.conditions import parse_condition
-from knowledge.rules.errors import MissingParameterError, UnknownPolicyError
+from knowledge.rules.errors import MissingParameterError, RuleError, UnknownPolicyError
 from knowledge.rules.facts import coerce_facts
+from knowledge.rules.inference import FactInference, Inferred, complete_facts, load_inferences
 from knowledge.rules.loader import load_facts, load_policies
 from knowledge.rules.models import (
     ApplyInfo,
@@ -95,9 +96,38 @@ class EligibilityEngine:
         self,
         rules: Mapping[str, PolicyRule] | None = None,
         facts: Mapping[str, FactDefinition] | None = None,
+        inferences: list[FactInference] | None = None,
     ) -> None:
         self.facts = dict(facts) if facts is not None else load_facts()
         self.rules = dict(rules) if rules is not None else load_policies(facts=self.facts)
+        if inferences is None:
+            # The shipped inferences need the shipped vocabulary; a smaller one gets none.
+            try:
+                inferences = load_inferences(self.facts)
+            except RuleError:
+                inferences = []
+        self.inferences = inferences
+
+    def complete(
+        self,
+        facts: Mapping[str, Any],
+        *,
+        on_date: date | None = None,
+        speaker: str | None = None,
+        keep: Iterable[str] = (),
+    ) -> Inferred:
+        """``facts`` with what they already settle filled in (``inferences.yaml``): what a
+        caseworker would not ask ("已办理失业登记、离退休还有8年" -> 距法定退休年龄十年以内的
+        登记失业人员). ``keep``: facts said just now, never withdrawn."""
+        known = {n: v for n, v in facts.items() if n in self.facts and v is not None}
+        return complete_facts(
+            known,
+            self.inferences,
+            self.facts,
+            on_date=on_date or date.today(),
+            speaker=speaker,
+            keep=keep,
+        )
 
     def facts_of(self, audience: RuleAudience) -> frozenset[str]:
         """The facts the rules for ``audience`` ask about: for an employer, its own and its
@@ -151,6 +181,8 @@ class EligibilityEngine:
             result.status = "ended"
             result.notes.append(f"该政策已于 {rule.valid_to.isoformat()} 结束{basis}。")
             result.sources = [window] if window else []
+            # Where to ask whether a new notice continues it.
+            result.apply = _Context(rule, self._overrides(rule, region, day)).apply()
             return result
 
         context = _Context(rule, self._overrides(rule, region, day))
@@ -189,7 +221,7 @@ class EligibilityEngine:
             # "eligible" until that figure can be said.
             result.status = "need_more_facts"
         if result.status == "need_more_facts":
-            result.missing = self._missing(undecided, output_unknowns)
+            result.missing = self._missing(undecided, output_unknowns, known)
         result.apply = context.apply()
         result.sources = self._sources(context, result)
         sample_regions = [code for code, o in context.overrides if o.sample]
@@ -286,24 +318,37 @@ class EligibilityEngine:
                     source=source,
                     parameter_sources=list({p.source.label: p.source for p in used}.values()),
                     note="；".join(dict.fromkeys(notes)) or None,
-                    inputs=inputs if value is not None else {},
+                    inputs=inputs if value is not None or set_locally else {},
                     set_locally=set_locally,
                 )
             )
         return needed
 
     def _missing(
-        self, undecided: list[tuple[ConditionRule, list[str]]], output_unknowns: list[str]
+        self,
+        undecided: list[tuple[ConditionRule, list[str]]],
+        output_unknowns: list[str],
+        known: Mapping[str, Any],
     ) -> list[MissingFact]:
         """Facts to ask, fewest questions first: a fact that alone settles a condition comes
-        before facts that settle one only together; then facts in more conditions."""
+        before facts that settle one only together; then facts in more conditions. Among
+        those, a condition the person has already begun to answer (招用的是登记失业青年 ->
+        how old) is followed up before one nothing has been said about."""
         alone = Counter(facts[0] for _, facts in undecided if len(facts) == 1)
         anywhere = Counter(f for _, facts in undecided for f in facts)
+        begun = {
+            f
+            for condition, facts in undecided
+            if parse_condition(condition.when).facts & known.keys()
+            for f in facts
+        }
         position: dict[str, int] = {}
         for _, facts in undecided:
             for fact in facts:
                 position.setdefault(fact, len(position))
-        order = sorted(position, key=lambda f: (-alone[f], -anywhere[f], position[f]))
+        order = sorted(
+            position, key=lambda f: (-alone[f], f not in begun, -anywhere[f], position[f])
+        )
         order += [f for f in dict.fromkeys(output_unknowns) if f not in position]
         return [MissingFact.asking(self.facts[name]) for name in order]
 

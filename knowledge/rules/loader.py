@@ -13,7 +13,14 @@ from knowledge.rules.conditions import parse_condition
 from knowledge.rules.errors import RuleError, RuleFileError
 from knowledge.rules.models import FactDefinition, PolicyRule
 
-__all__ = ["FACTS_FILE", "POLICIES_DIR", "load_facts", "load_policies", "load_policy"]
+__all__ = [
+    "FACTS_FILE",
+    "POLICIES_DIR",
+    "load_facts",
+    "load_policies",
+    "load_policy",
+    "read_rule_yaml",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -59,6 +66,11 @@ def _read_yaml(path: Path) -> Any:
         raise RuleFileError(str(path), line, f"YAML 格式错误：{exc.problem}") from exc
 
 
+def read_rule_yaml(path: Path) -> Any:
+    """A rule-side YAML file whose mappings remember their lines (``.line``)."""
+    return _read_yaml(path)
+
+
 def _line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
     """The line of the deepest mapping key on ``loc`` (a pydantic error location)."""
     line = getattr(data, "line", None)
@@ -100,7 +112,26 @@ def load_facts(path: Path = FACTS_FILE) -> dict[str, FactDefinition]:
         if fact.type in ("enum", "list") and not fact.values:
             raise RuleFileError(str(path), data.key_lines.get(name), f"{name} 需要列出 values")
         facts[name] = fact
+    for name, fact in facts.items():
+        hired = facts.get(fact.hire_fact or name)
+        if fact.hire_fact and (hired is None or hired.type not in _SAME_KIND[fact.type]):
+            raise RuleFileError(
+                str(path), data.key_lines.get(name), f"{name} 的 hire_fact 应是同类的情况项"
+            )
     return facts
+
+
+# The kinds of fact a hire_fact may be, for each kind of fact (a number of years may be
+# said of a hire in months).
+_SAME_KIND = {
+    "bool": {"bool"},
+    "int": {"int", "float"},
+    "float": {"int", "float"},
+    "date": {"date"},
+    "str": {"str"},
+    "enum": {"enum"},
+    "list": {"list"},
+}
 
 
 def load_policy(path: Path, facts: dict[str, FactDefinition]) -> PolicyRule:

@@ -135,6 +135,15 @@ class FactDefinition(_Strict):
     )
     min: float | None = None
     max: float | None = None
+    open_question: str | None = Field(
+        default=None,
+        description="the question in plain words when there are too many options to list",
+    )
+    hire_fact: str | None = Field(
+        default=None,
+        description="the same fact said of a person an employer hires (age -> hire_age): "
+        "what an employer says of a person is about its hire",
+    )
 
 
 # -- results ------------------------------------------------------------------------------
@@ -196,6 +205,7 @@ class MissingFact(BaseModel):
     type: FactType
     unit: str | None = None
     values: dict[str, str] | None = None
+    open_question: str | None = None
 
     @classmethod
     def asking(cls, definition: FactDefinition) -> MissingFact:
@@ -207,6 +217,7 @@ class MissingFact(BaseModel):
             type=definition.type,
             unit=definition.unit,
             values=definition.values,
+            open_question=definition.open_question,
         )
 
 

@@ -139,3 +139,95 @@ def test_an_inference_is_said_so_it_can_be_corrected() -> None:
         inferred={"reemployed": ("还在找工作", False)},
     )  # fmt: skip
     assert "根据您说的“还在找工作”" in text and "如果不对请告诉我" in text
+
+
+def test_a_long_choice_is_asked_in_plain_words() -> None:
+    vocabulary = EligibilityEngine().facts
+    # Twelve situations: never listed; the open question gives a few examples instead.
+    category = MissingFact.asking(vocabulary["difficulty_category"])
+    text = composer.questions_text([category])
+    assert text.count("？") == 1 and "下面哪一种情形" not in text
+    assert "失业的军烈属" not in text and "单亲家庭" not in text
+    # Five situations and "none of these": the five are listed, "以上都不是" need not be.
+    hardship = composer.questions_text([MissingFact.asking(vocabulary["hardship_category"])])
+    assert "国家助学贷款" in hardship and "以上都不是" not in hardship
+    assert hardship.count("；") == 4
+
+
+def test_notes_for_staff_are_never_shown() -> None:
+    assert composer.plain_note("待核实：最长3年，以现行原文为准") == ""
+    assert (
+        composer.plain_note("金额由地方确定，以当地公布的为准（待核实：国家文件的分档方式）。")
+        == "金额由地方确定，以当地公布的为准。"
+    )
+    assert (
+        composer.plain_note("合伙创业的可适当提高额度；待核实：个人最高20万元")
+        == "合伙创业的可适当提高额度。"
+    )
+
+
+def test_a_figure_that_waits_for_a_fact_is_asked_for_without_declaring_eligible() -> None:
+    engine = EligibilityEngine()
+    result = engine.check(
+        "social_insurance_subsidy",
+        {
+            "hire_is_employment_difficulty": True,
+            "labor_contract_signed": True,
+            "hire_social_insurance_paid": True,
+        },
+        on_date=date(2026, 11, 15),
+    )
+    # Not "eligible" until the duration can be said (faults_samples f03).
+    assert result.status == "need_more_facts"
+    text, questions = composer.eligibility_answer(result, "employer", vocabulary=engine.facts)
+    assert "2/3" in text and "待核实" not in text
+    assert "符合社会保险补贴" not in text and "能否享受" not in text
+    assert "要算出补贴最长期限，还需要了解" in text
+    assert [q.name for q in questions] == ["hire_months_to_retirement"]
+    assert text.count("？") == 1 and text.rstrip().endswith("？")
+
+
+def test_an_ended_policy_says_where_to_ask_about_a_new_notice() -> None:
+    engine = EligibilityEngine()
+    result = engine.check("job_retention_refund", {}, on_date=date(2026, 11, 15))
+    assert result.status == "ended"
+    text, questions = composer.eligibility_answer(result, "employer")
+    assert "2025-12-31" in text and "社会保险经办机构" in text and questions == []
+
+
+def test_the_conditions_just_met_are_said() -> None:
+    engine = EligibilityEngine()
+    result = engine.check(
+        "unemployment_benefit",
+        {"contribution_years": 1, "involuntary_separation": True},
+        region="420100",
+        on_date=date(2026, 11, 15),
+    )
+    text, _ = composer.eligibility_answer(
+        result, "job_seeker", vocabulary=engine.facts, said=["contribution_years"]
+    )
+    assert "已经符合的条件：失业前用人单位和本人已经缴纳失业保险费满一年" in text
+    assert "非因本人意愿中断就业" not in text  # known before, not said just now
+    assert text.count("？") == 1
+
+
+def test_the_article_named_is_answered_not_the_same_number_of_another_law() -> None:
+    """Fault 7: "社会保险法第四十六条" quoted 社会保险经办条例's 第四十六条."""
+    from assistant.answering import _named_first
+
+    sil46 = citation(
+        "第四十六条 失业人员失业前用人单位和本人累计缴费满一年不足五年的，领取失业保险金的期限"
+        "最长为十二个月；累计缴费满五年不足十年的，领取失业保险金的期限最长为十八个月；"
+        "累计缴费十年以上的，领取失业保险金的期限最长为二十四个月。",
+        "中华人民共和国社会保险法", article="第四十六条", article_no=46,
+    )  # fmt: skip
+    other = citation(
+        "第四十六条 个人多享受社会保险待遇的，由社会保险经办机构责令退回。",
+        "社会保险经办条例", article="第四十六条", article_no=46,
+    )  # fmt: skip
+    query = "社会保险法第四十六条怎么规定的"
+    readings = read_passages(Question.read(query, lambda w: 1.0 + len(w)), [other, sil46])
+    assert _named_first(query, readings)[0].citation.title == "中华人民共和国社会保险法"
+    # No article named: the order read stays.
+    plain = "失业金能领多久"
+    assert _named_first(plain, readings) == readings

@@ -334,3 +334,31 @@ def test_yes_no_questions_are_asked_one_at_a_time(assistant: Assistant) -> None:
     reply = say(assistant, "交了8年，是被公司裁员的")
     kinds = [q.type for q in reply.questions]
     assert kinds.count("bool") <= 1, reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A job named, a rule asked about: not a vacancy search.
+        "看到一个招工启事写着只招本市城镇户口，我们农村来的就不能报，这样可以吗？",
+        # A complaint to the labour inspectorate, not a complaint about us: not a hand-off.
+        "想去劳动监察投诉公司拖欠工资，都过去两年了，还受理吗",
+        # What one heard about a benefit, to be confirmed: the rule, not a check.
+        "听人说交一年失业保险就能领三个月失业金，是这样吗？",
+        # Facts of a contract and a question about them: not a screen of every benefit.
+        "签了两年的合同，老板说试用期要半年，中不中啊",
+    ],
+)
+def test_questions_of_the_rules_are_answered_from_the_documents(
+    assistant: Assistant, text: str
+) -> None:
+    reply = say(assistant, text)
+    assert tools(reply)[:1] == ["search_policies"], (tools(reply), reply.text)
+    assert reply.handoff is None or reply.handoff.reason == "low_confidence"
+
+
+def test_a_question_outside_the_service_is_looked_up_then_declined(assistant: Assistant) -> None:
+    reply = say(assistant, "明天郑州天气怎么样？")
+    assert reply.intent == "out_of_scope"
+    assert "超出了我的服务范围" in reply.text
+    assert reply.handoff is None

@@ -19,6 +19,7 @@ from connectors.service_points import (
     find_service_points,
     read_service_points,
 )
+from connectors.service_points.hours import open_days
 from connectors.service_points.loader import derive_id
 from connectors.service_points.samples import SAMPLE_POINTS, SAMPLE_SOURCE, load_sample_points
 
@@ -298,3 +299,52 @@ def test_find_refuses_meaningless_queries(database: Database) -> None:
         store.find(near=CENTRE, radius_km=0)
     with pytest.raises(ValueError, match="6 位行政区划代码"):
         store.find(region="4101")
+
+
+# -- kinds and opening days ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hours", "days"),
+    [
+        ("周一至周五 9:00-17:00（法定节假日除外）", {1, 2, 3, 4, 5}),
+        ("周一至周六 8:30-17:00", {1, 2, 3, 4, 5, 6}),
+        ("星期一到星期五", {1, 2, 3, 4, 5}),
+        ("每天 6:00-12:00", {1, 2, 3, 4, 5, 6, 7}),
+        ("工作日 9:00-17:00，周六上午 9:00-12:00", {1, 2, 3, 4, 5, 6}),
+        ("周二至周日开放，周一闭馆", {2, 3, 4, 5, 6, 7}),
+        ("周一、三、五 9:00-11:00", {1, 3, 5}),
+        ("周六、周日 9:00-12:00", {6, 7}),
+        ("周五至周一", {5, 6, 7, 1}),
+        ("周一闭馆", {2, 3, 4, 5, 6, 7}),
+        ("9:00-17:00", None),
+        ("", None),
+    ],
+)
+def test_open_days_are_read_from_the_hours_as_published(hours: str, days: set[int] | None) -> None:
+    found = open_days(hours)
+    assert (None if found is None else set(found)) == days
+
+
+def test_find_keeps_the_kinds_and_days_asked_for(database: Database) -> None:
+    store = ServicePointStore(database)
+    store.load_file(SAMPLE_POINTS)
+    jinshui = GeoPoint(34.7803, 113.6655)  # at 金水区公共就业服务中心
+    markets = store.find(near=jinshui, kinds=["零工市场"])
+    assert [h.point.name for h in markets] == ["金水区零工市场（示例）"]
+    everything = store.find(near=jinshui)
+    assert len(everything) > 1 and everything[0].point.kind == "公共就业服务中心"
+
+    zhongyuan = GeoPoint(34.7480, 113.5950)
+    weekend = store.find(near=zhongyuan, open_on=[6, 7])
+    names = [h.point.name for h in weekend]
+    assert names[:2] == ["中原区人力资源市场（示例）", "二七区零工市场（示例）"]
+    assert all("周一至周五" not in h.point.hours for h in weekend)
+    sunday = store.find(near=zhongyuan, open_on=[7])
+    assert "中原区人力资源市场（示例）" not in {h.point.name for h in sunday}  # 周一至周六
+    by_region = store.find(region="410103", kinds=["零工市场"], open_on=[7], limit=100)
+    assert [h.point.name for h in by_region] == ["二七区零工市场（示例）"]
+    assert store.find(near=jinshui, kinds=["人力资源市场"]) == []  # none within 5 km
+    assert [
+        h.point.name for h in store.find(near=jinshui, kinds=["人力资源市场"], radius_km=8)
+    ] == ["中原区人力资源市场（示例）"]

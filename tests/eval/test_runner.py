@@ -348,3 +348,27 @@ def test_ctrl_c_reports_the_cases_that_finished(
     finished = [c.id for c in report.suites[0].cases]
     assert set(seen[:2]) <= set(finished) and len(finished) < 8
     assert all(c.passed for c in report.suites[0].cases)
+
+
+def test_a_document_quoted_is_not_the_assistant_declining() -> None:
+    """ "不能提供证据" in a law the reply quotes (and in the lead taken from it) is the law's
+    wording; "没有找到" in the assistant's own sentence still declines."""
+    law = "用人单位拒绝提供或者逾期不能提供证据证明未拖欠工资的，可以根据投诉人提供的材料认定事实。"
+    citation = Citation(
+        doc_id="d",
+        title="浙江省劳动保障监察条例",
+        region="330000",
+        source="x.md",
+        quote=law,
+        start=0,
+        end=len(law),
+        chunk_id="c",
+    )
+    answer = f"{law}\n\n依据《浙江省劳动保障监察条例》第二十六条：\n“{law}”[1]"
+    result = check_turn(Expectations(refuses=False), _observation(answer, [citation]))
+    assert result[0].passed is True, result[0].detail
+    declined = check_turn(
+        Expectations(refuses=False),
+        _observation("知识库里没有找到能回答这个问题的规定。" + answer, [citation]),
+    )
+    assert declined[0].passed is False and "没有找到" in declined[0].detail

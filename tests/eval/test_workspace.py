@@ -222,3 +222,47 @@ def test_a_workspace_copy_is_removed_even_when_the_run_fails(
         raise RuntimeError("the run failed")
     assert not copy.exists()
     shutil.rmtree(tmp_path / "cache")
+
+
+def test_vacancies_are_synced_and_searched_as_of_the_suites_day(
+    tmp_path: Path, run_suite: RunSuite
+) -> None:
+    """A posting that ended before the real clock is open on a suite's earlier day; one
+    open by the real clock has ended on a suite's later day."""
+    folder = tmp_path / "days"
+    folder.mkdir()
+    ended = (
+        JOBS.replace('"T-1"', '"T-2"')
+        .replace("测试公司", "另一测试公司")
+        .replace("2099-12-31", "2026-11-20")
+    )
+    (folder / "jobs.jsonl").write_text(JOBS + ended, encoding="utf-8")
+
+    def suite(today: str, expect: str) -> Path:
+        path = folder / f"on-{today}.yaml"
+        path.write_text(
+            f"suite: 岗位按 {today}\n"
+            "setup:\n"
+            "  vacancies: jobs.jsonl\n"
+            "  use_samples: false\n"
+            f"  today: {today}\n"
+            "defaults: {region: '410100'}\n"
+            "cases:\n"
+            "  - id: welders\n"
+            "    turns:\n"
+            "      - user: 有焊工的工作吗\n"
+            f"        expect: {{vacancies: {expect}}}\n",
+            encoding="utf-8",
+        )
+        return path
+
+    cache = tmp_path / "cache"
+    report = run_suite(
+        suite("2026-11-15", "{min: 2, max: 2}"), suite("2100-01-02", "{max: 0}"), cache_dir=cache
+    )
+    for result in report.suites:
+        assert result.error is None, result.error
+        assert all(c.passed for c in result.cases), [
+            t.failures for c in result.cases for t in c.turns
+        ]
+    assert len([p for p in cache.iterdir() if p.is_dir()]) == 2  # one template per day

@@ -3,30 +3,17 @@
 A test asks for ``held`` and calls ``held.check(category, ok, detail)`` once per thing it
 tried (an injection prompt, a generated input, a killed server's ticket…); at the end of
 the test every check of the category must have held, and the session prints one line per
-category under "fault tests" and writes the counts to ``build/faults.json``.
+category under "fault tests" and writes the counts to ``build/faults.json`` (see
+``tests/faults/report.py``, also when the tests run in several xdist workers).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import REPO_ROOT
-
-REPORT = REPO_ROOT / "build" / "faults.json"
-
-
-@dataclass
-class Count:
-    tried: int = 0
-    held: int = 0
-    failures: list[str] = field(default_factory=list)
-
-
-_COUNTS: dict[str, Count] = {}
+from tests.faults.report import COUNTS, MAX_FAILURES, Count
 
 
 class Held:
@@ -36,11 +23,11 @@ class Held:
         self.mine: dict[str, Count] = {}
 
     def check(self, category: str, ok: bool, detail: str = "") -> bool:
-        for counts in (_COUNTS, self.mine):
+        for counts in (COUNTS, self.mine):
             count = counts.setdefault(category, Count())
             count.tried += 1
             count.held += bool(ok)
-            if not ok and len(count.failures) < 20:
+            if not ok and len(count.failures) < MAX_FAILURES:
                 count.failures.append(detail)
         return ok
 
@@ -59,25 +46,3 @@ def held() -> Iterator[Held]:
     tally = Held()
     yield tally
     tally.assert_all_held()
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not _COUNTS:
-        return
-    terminalreporter.section("fault tests")
-    width = max(len(c) for c in _COUNTS)
-    for category, n in sorted(_COUNTS.items()):
-        terminalreporter.write_line(f"{category:<{width}}  {n.tried} tried, {n.held} held")
-    try:
-        REPORT.parent.mkdir(parents=True, exist_ok=True)
-        REPORT.write_text(
-            json.dumps(
-                {c: {"tried": n.tried, "held": n.held} for c, n in sorted(_COUNTS.items())},
-                ensure_ascii=False,
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
-    except OSError as exc:  # a read-only checkout still prints the counts
-        terminalreporter.write_line(f"(could not write {REPORT}: {exc})")

@@ -672,7 +672,9 @@ def _problems(result: EligibilityResult, facts: Mapping[str, Any]) -> list[str]:
     if result.status == "not_eligible" and "not_met" not in outcomes:
         problems.append(f"not_eligible without a failed condition: {outcomes}")
     if result.status == "need_more_facts":
-        if "not_met" in outcomes or "unknown" not in outcomes or not missing:
+        # Every condition may be met while a fact that decides the amount or duration is
+        # still missing (fault 3: not "eligible" until the figure can be said).
+        if "not_met" in outcomes or not missing:
             problems.append(f"need_more_facts with {outcomes}, missing {missing}")
         if set(missing) & set(facts):
             problems.append(f"asks for facts it was given: {set(missing) & set(facts)}")

@@ -17,6 +17,7 @@ from knowledge.regions import (
     is_valid_region,
     level_of,
     region_from_text,
+    region_mentions,
     region_name,
     validate_region,
 )
@@ -185,6 +186,30 @@ def test_region_from_text(text: str, code: str) -> None:
 )
 def test_region_from_text_without_a_place(text: str) -> None:
     assert region_from_text(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("管城区有没有保洁的工作", "410104"),  # 管城回族区
+        ("石柱县就业补贴", "500240"),  # 石柱土家族自治县
+        ("彭水县的零工市场", "500243"),  # 彭水苗族土家族自治县
+        ("景宁县", "331127"),  # 景宁畲族自治县, whose short name 景宁 the table lists
+    ],
+)
+def test_county_names_with_an_ethnic_group_are_known_by_their_short_names(
+    text: str, code: str
+) -> None:
+    assert region_from_text(text) == code
+
+
+def test_region_mentions_give_every_place_with_its_span() -> None:
+    assert region_mentions("郑州管城区和金水区的保洁") == [
+        (0, 2, "410100"),
+        (2, 5, "410104"),
+        (6, 9, "410105"),
+    ]
+    assert region_mentions("有没有保洁的工作") == []
 
 
 # The corpus gives these titles a region the title itself does not support.

@@ -150,6 +150,70 @@ STATED: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
         (),
         {"employer_insured_count": 85, "layoff_rate_percent": 1.5, "employee_count": None},
     ),
+    # dialect, corrections, and facts said around the edges of a sentence (issue 25)
+    ("在厂里干了九年，一直交着失业保险", (), {"contribution_years": 9.0}),
+    ("合同到期公司不跟我续了", (), {"involuntary_separation": True}),
+    ("公司突然把我辞退了", (), {"involuntary_separation": True}),
+    ("我还没开始领养老金呢，手续还在办", (), {"receiving_pension": False}),
+    ("我快退休了", (), {"receiving_pension": False}),
+    ("我今年退休了", (), {"receiving_pension": True}),
+    ("他还没找到活，也没退休", (), {"reemployed": False, "seeking_work": True}),
+    ("她现在到处投简历找工作", (), {"seeking_work": True, "reemployed": False}),
+    ("来电人说登记了", (), {"registered_unemployed": True}),
+    (
+        "俺是残疾人，在家闲着没活干",
+        (),
+        {"difficulty_category": "unemployed_disabled", "reemployed": False},
+    ),
+    (
+        "我开滴滴的，自己交着养老和医疗",
+        (),
+        {"flexible_employment": True, "flexible_social_insurance_paid": True},
+    ),
+    ("营业执照已经办下来了", (), {"self_employed_startup": True}),
+    ("执照上礼拜刚下来", (), {"self_employed_startup": True}),
+    ("营业执照正在办", (), {"self_employed_startup": True}),
+    ("想开个早餐店", (), {"self_employed_startup": None}),
+    ("我想去学电焊考个证", (), {"certificate_level": "none"}),
+    (
+        "今年已经用技师证领过一次技能提升补贴了",
+        (),
+        {"certificate_level": "level2", "claimed_same_level_this_year": True},
+    ),
+    ("今年没用它领过", (), {"claimed_same_level_this_year": False}),
+    ("她不是困难人员", (), {"is_employment_difficulty": False}),
+    ("人还没去认定过", (), {"is_employment_difficulty": False}),
+    ("工伤还没认定", (), {"is_employment_difficulty": None}),
+    ("我是今年的毕业生", (), {"graduating_student": True}),
+    ("在领失业金", (), {"receiving_unemployment_benefit": True}),
+    ("一个人都没裁", (), {"layoff_rate_percent": 0.0}),
+    ("我没被裁", (), {"layoff_rate_percent": None, "involuntary_separation": False}),
+    ("现在120个职工，今年新招了12个高校毕业生", (), {"employee_count": 120, "new_hire_count": 12}),
+    ("签了三年合同", (), {"labor_contract_signed": True}),
+    ("社保也给她交上了", (), {"hire_social_insurance_paid": True}),
+    ("社保一直交着", (), {"hire_social_insurance_paid": True}),
+    (
+        "街道已经认定她是就业困难人员了",
+        (),
+        {"hire_is_employment_difficulty": True, "is_employment_difficulty": None},
+    ),
+    (
+        "招了个办过失业登记的小伙子",
+        (),
+        {"hire_group": "registered_unemployed_youth", "registered_unemployed": None},
+    ),
+    ("他招进来的时候已经25了", (), {"hire_age": 25, "age": None}),
+    (
+        "去年9月招了一个应届大学毕业生",
+        (),
+        {"hire_date": date(2024, 9, 30), "hire_group": "graduating_student"},
+    ),
+    ("今年又招了两个应届的", (), {"hire_date": date(2025, 1, 31)}),
+    (
+        "招了一个2024年6月毕业、之后一直没工作的大学生",
+        (),
+        {"hire_group": "unemployed_graduate", "graduation_date": date(2024, 6, 30)},
+    ),
     ("招了一个22岁的小伙子，我今年40岁", (), {"hire_age": 22, "age": 40}),
     ("给员工交了一年半社保", (), {"hire_insurance_months": 18, "contribution_years": None}),
     (
@@ -185,6 +249,15 @@ def test_what_if_in_a_conversation(nlu: NLU) -> None:
     assert result.intent == "provide_facts"
     assert result.facts["contribution_years"] == 12
     assert result.policy_id is None  # the conversation's policy stays the caller's
+
+
+def test_what_is_inferred_is_reported_with_the_words(rules_nlu: NLU) -> None:
+    # "还没找到工作" says the person looked for work; "快退休" that no pension is drawn yet.
+    result = rules_nlu.understand("被公司裁了，还没找到工作", today=TODAY)
+    assert result.facts["seeking_work"] is True
+    assert result.inferred == {"seeking_work": "还没找到工作"}
+    retiring = rules_nlu.understand("我快退休了", today=TODAY)
+    assert retiring.inferred == {"receiving_pension": "快退休"}
 
 
 def test_every_value_passes_the_vocabulary(rules_nlu: NLU) -> None:

@@ -53,6 +53,7 @@ def test_vacancy_query(nlu: NLU, text: str, expected: dict[str, Any]) -> None:
         "employment_type": None,
         "education": None,
         "near_me": False,
+        "radius_km": None,
     }
     assert result.vacancy.model_dump() == {**defaults, **expected}
 
@@ -110,12 +111,44 @@ POLICIES: list[tuple[str, str | None]] = [
     ("我算不算就业困难人员", "employment_difficulty_status"),
     ("我能领哪些补贴", None),
     ("我们公司能申请哪些补贴", None),
+    # typed with the wrong character (补帖, 失业经), and meant without being named
+    ("求职创业补帖能领吗", "job_search_grant"),
+    ("技能提升补帖 考了个中级工证 能申请不", "skills_upgrade_subsidy"),
+    ("失业经能领多久", "unemployment_benefit"),
+    ("失业经历对找工作有影响吗", None),
+    ("打零工，自己交着社保，这个有补贴没", "social_insurance_subsidy_flexible"),
+    ("想跟同学开个奶茶店，营业执照正在办，能贷款吗", "startup_guarantee_loan"),
+    ("想去学电焊考个证，考下来有补贴吗", "skills_upgrade_subsidy"),
+    # a policy's name inside a fact about the person is not the policy asked about
+    ("我现在在领失业金，技能补贴能申请吗", "skills_upgrade_subsidy"),
+    ("已经认定为就业困难人员，打零工，社保补贴能补多久", "social_insurance_subsidy_flexible"),
+    ("还有一个是认定过的就业困难人员，合同签了", None),
 ]
 
 
 @pytest.mark.parametrize(("text", "policy_id"), POLICIES)
 def test_policy_named(rules_nlu: NLU, text: str, policy_id: str | None) -> None:
     assert rules_nlu.understand(text, today=TODAY).policy_id == policy_id
+
+
+def test_a_policy_named_only_inside_a_fact_is_marked_so(rules_nlu: NLU) -> None:
+    inside = rules_nlu.understand("今年已经用技师证领过一次技能提升补贴了", today=TODAY)
+    assert inside.policy_id == "skills_upgrade_subsidy" and inside.policy_in_facts
+    asked = rules_nlu.understand("技能提升补贴能领多少", today=TODAY)
+    assert asked.policy_id == "skills_upgrade_subsidy" and not asked.policy_in_facts
+
+
+def test_a_policy_named_with_the_persons_facts_is_a_case_to_check(rules_nlu: NLU) -> None:
+    # However it is asked ("怎么领", "最多能贷多少"), the person describes their case.
+    for text in (
+        "求职创业补贴怎么领？我是今年的毕业生",
+        "我是退役军人，营业执照已经办下来了，创业担保贷款最多能贷多少？",
+    ):
+        assert rules_nlu.understand(text, today=TODAY).intent == "provide_facts", text
+    # A fact the policy does not ask about leaves the question a question.
+    assert rules_nlu.understand("我45岁，求职创业补贴怎么领", today=TODAY).intent != (
+        "provide_facts"
+    )
 
 
 def test_only_known_policies_are_named() -> None:

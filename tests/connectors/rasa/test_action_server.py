@@ -289,6 +289,23 @@ def test_service_points_near_a_location_and_a_bad_location(server: Server) -> No
     assert "位置格式不对" in texts(bad)
 
 
+def test_service_points_of_the_kind_and_days_the_message_asks(server: Server) -> None:
+    markets = server.run(
+        "action_find_service_points",
+        slots={"location": "34.7803,113.6655"},
+        text="附近有没有零工市场",
+    )
+    assert [p["point"]["kind"] for p in custom(markets)["service_points"]] == ["零工市场"]
+    assert "公共就业服务中心" not in texts(markets)
+    weekend = server.run(
+        "action_find_service_points",
+        slots={"location": "34.7480,113.5950"},
+        text="周末哪个就业服务站开门",
+    )
+    assert "二七区零工市场（示例）" in texts(weekend)
+    assert "周一至周五" not in texts(weekend)
+
+
 def test_handoff_stores_the_conversation_opens_a_ticket_and_pauses(server: Server) -> None:
     events = [
         {"event": "user", "timestamp": 1.0, "text": "失业金怎么领？我的手机13812345678"},

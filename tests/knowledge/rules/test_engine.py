@@ -63,6 +63,7 @@ def test_the_last_day_of_the_window_and_the_day_after(windowed: EligibilityEngin
     assert after.valid_to == date(2025, 12, 31)
     assert any("2025-12-31" in note for note in after.notes)
     assert after.trace == []  # an ended policy is reported, not silently evaluated
+    assert after.apply is not None and after.apply.where == "测试窗口"  # where to ask now
     before = windowed.check("youth_grant", {"age": 24}, on_date=date(2024, 12, 31))
     assert before.status == "not_yet"
 
