@@ -206,8 +206,29 @@ def queue(database: Database, conversations: ConversationStore) -> HandoffQueue:
 # -- running in several processes (pytest-xdist) ----------------------------------------
 # ``--dist loadscope`` (pyproject.toml) sends each module's tests to one worker, in order:
 # a module-scoped fixture (a live server, a built index) is built once and no test sees
-# another worker's copy of it. (``loadgroup`` would spread the other modules' tests, but
+# another worker's copy of it. (``loadgroup`` could spread the other modules' tests, but
 # pytest-xdist 3.8 cannot rename the node ids of pytest 9, so its groups do not hold.)
+
+_SHARED_SCOPES = {"class", "module", "package"}
+
+
+def _shares_a_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    return info is not None and any(
+        d.scope in _SHARED_SCOPES for defs in info.name2fixturedefs.values() for d in defs
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In a worker, the modules whose tests share a fixture (the long set-ups: servers, a
+    corpus index) come first, so that they are handed out first (``--no-loadscope-reorder``)
+    and the many short modules even out the end of the run. The same order in every worker
+    (xdist checks that they collected the same); one process keeps the files' order."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    first = {item.nodeid.split("::", 1)[0] for item in items if _shares_a_fixture(item)}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in first)
+
 
 #: Each worker loads the model and builds the session's fixtures (the embedded NLU) again:
 #: more workers than this cost more than they give.
