@@ -409,3 +409,12 @@ def test_several_facts_describe_a_situation_outside_a_check(nlu: NLU) -> None:
     understanding = nlu.understand("他45岁，打零工，自己交社保", today=TODAY)
     assert understanding.intent == "provide_facts"
     assert understanding.facts["age"] == 45 and understanding.facts["flexible_employment"]
+
+
+def test_asking_for_an_employment_office_says_nothing_about_work() -> None:
+    """Fault 18: "附近有没有就业服务网点" was read as "没有就业" (not reemployed)."""
+    from assistant.nlu import NLU
+
+    nlu = NLU()
+    assert "reemployed" not in nlu.understand("附近有没有就业服务网点").facts
+    assert nlu.understand("我一直没找到工作").facts["reemployed"] is False
