@@ -50,20 +50,15 @@ _ASKS = re.compile(
     r"[吗么嘛呢?？]|[不没]\s*$|怎么|咋|如何|能不能|可不可以|能否|是否|是不是|算不算|会不会|该不该"
     r"|要不要|有没有|多少|多久|多长|几[天个年岁次倍]|哪"
 )
-#: Looking for work: a job wished for, or the words of a job search.
+#: Looking for work: a job wished for, a job asked after, or the words of a job search.
 _SEEKS_WORK = re.compile(
-    r"(?<![没未])找(?!到|着)[^,，。;；!！?？]{0,12}(?:工作|活|岗位|班|兼职|差事)|想(?:做|干|当|去)"
+    r"(?:(?<![没未])找(?!到|着)|(?:想|要|帮我|给我|我在|正在|准备)找)[^,，。;；!！?？]{0,12}"
+    r"(?:工作|活|岗位|班|兼职|差事)|想(?:做|干|当|去)"
     r"|招聘|招人|招工|在招|招不招|岗位|职位|兼职|全职|日结|零工|临时工|暑假工|小时工|实习|应聘|求职"
     r"|推荐[^,，。;；!！?？]{0,6}(?:工作|活)|(?:有没有|有什么|有啥|哪里有|哪有)[^,，。;；!！?？]{0,12}(?:工作|活儿?|差事|岗位|职位)"
     r"|有[^,，。;；!！?？]{0,12}(?:工作|活儿?|差事|岗位|职位)(?:吗|么|没|不|呢|[?？]|$)"
-    r"|招[^,，。;；!！?？]{0,6}(?:吗|么|不|没|[?？])|(?:月薪|工资|薪资|底薪)[^,，。;；!！?？]{0,8}(?:以上|以下|起)的"
+    r"|招[^,，。;；!！?？]{0,6}(?:吗|么|不|没|的|[?？])|有没有招|有招|(?:月薪|工资|薪资|底薪)[^,，。;；!！?？]{0,8}(?:以上|以下|起)的"
     r"|包吃住|离家近"
-)
-#: Asking for work outright: the words of a request, not only a kind of job named.
-_JOB_REQUEST = re.compile(
-    r"(?:想|要|帮我|给我|我在|正在|准备)找[^,，。;；!！?？]{0,12}(?:工作|活|岗位|班|兼职|差事)"
-    r"|推荐[^,，。;；!！?？]{0,6}(?:工作|活|岗位)|招不招|在招|(?:有没有|哪里有|哪有|有啥|有什么)"
-    r"[^,，。;；!！?？]{0,12}(?:工作|活儿?|差事|岗位|职位)|应聘|求职|有没有招|有招|招[^,，。;；!！?？]{0,6}的"
 )
 #: A message that asks for a person (a complaint about our service included).
 _ASKS_FOR_PERSON = re.compile(
@@ -74,7 +69,8 @@ _NEARBY = re.compile(
     r"附近|最近|离我|周边|家门口|怎么走|地址|电话|几点|开门|服务站|驿站|网点|零工市场|人才市场"
 )
 #: Asking where (an office, an address), not what the rules say.
-_PLACE = re.compile(r"在哪|哪里|哪儿|去哪|什么地方|哪个地方|哪个窗口|地址|怎么走|电话|几点|开门")
+#: (Read only where _NEARBY did not match: an address, a phone number are asked there.)
+_PLACE = re.compile(r"在哪|哪里|哪儿|去哪|什么地方|哪个地方|哪个窗口")
 #: Asking how to apply: the procedure, where, what to bring.
 _PROCEDURE = re.compile(
     r"(?:怎么|如何|怎样|咋)(?:申请|申领|领取?|办理?|认定|登记)|流程|手续|(?:什么|哪些|啥)(?:材料|资料|证明|证件)"
@@ -231,33 +227,26 @@ class OfflineBrain:
                 return intent
             if understanding.asks_for_policies and not rule_question:
                 return intent
-            if (
+            if intent == "eligibility_check":
+                # "我能领多少" after "失业金怎么申请" checks that policy; "能不能直接走人",
+                # "需要": a question of the rules or an answer to one, not a request to be
+                # screened for benefits.
+                topic = self._topic(context)
+                return intent if topic and not rule_question else "policy_question"
+            asks_us = (
                 asks
                 or rule_question
                 or understanding.names_benefit
-                or (
-                    understanding.rights
-                    and (intent == "eligibility_check" or not understanding.facts)
-                )
-            ):
-                # "试用期要半年，中不中", "能不能直接走人": a question of the rules, not a
-                # request to be screened for benefits.
-                if intent == "eligibility_check" and self._topic(context) and not rule_question:
-                    return intent
-                return "policy_question"
-            if intent == "eligibility_check" and not self._topic(context):
-                # "能不能直接走人", "需要": a question of the rules or an answer to one, not a
-                # request to be screened for benefits.
-                return "policy_question"
-            return intent
+                or (understanding.rights and not understanding.facts)
+            )
+            # "试用期要半年，中不中": facts and a question of the rules.
+            return "policy_question" if asks_us else intent
         if intent == "vacancy_search" and not in_check:
-            if _JOB_REQUEST.search(text) and not rule_question:
-                return intent
             narrowing = "vacancies" in state.last_query  # "要全职的，工资8000以上"
             if (_SEEKS_WORK.search(text) or narrowing) and not rule_question:
                 return intent
-            # A salary or a job named without asking for work ("工资少了800", "暑假工，试用期
-            # 工资打八折", "招聘写35岁以下，有规定管吗") is a question about work.
+            # A salary named without looking for work ("工资少了800"), or a question of the
+            # rules about a job ("招聘写35岁以下，有规定管吗"), is a question about work.
             if asks or rule_question or understanding.rights:
                 return "policy_question"
             return intent
