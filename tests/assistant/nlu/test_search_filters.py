@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from assistant.nlu import NLU
+from assistant.nlu.models import VacancyQuery
 from connectors.vacancies.models import Education
 from tests.assistant.nlu.conftest import TODAY
 
@@ -32,15 +33,8 @@ from tests.assistant.nlu.conftest import TODAY
 )
 def test_filters_and_keywords(rules_nlu: NLU, text: str, expected: dict[str, Any]) -> None:
     query = rules_nlu.job_search(text, today=TODAY)
-    defaults = {
-        "keywords": None,
-        "district": None,
-        "salary_min": None,
-        "employment_type": None,
-        "education": None,
-        "near_me": False,
-        "radius_km": None,
-    }
+    # Every filter not named stays at its default: nothing read that was not said.
+    defaults = VacancyQuery().model_dump()
     assert query.model_dump() == {**defaults, **expected}
 
 

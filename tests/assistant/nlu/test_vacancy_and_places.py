@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from assistant.nlu import NLU
+from assistant.nlu.models import VacancyQuery
 from connectors.vacancies.models import Education, EmploymentType
 from tests.assistant.nlu.conftest import TODAY
 
@@ -46,15 +47,8 @@ def test_vacancy_query(nlu: NLU, text: str, expected: dict[str, Any]) -> None:
     result = nlu.understand(text, today=TODAY)
     assert result.intent == "vacancy_search"
     assert result.vacancy is not None
-    defaults = {
-        "keywords": None,
-        "district": None,
-        "salary_min": None,
-        "employment_type": None,
-        "education": None,
-        "near_me": False,
-        "radius_km": None,
-    }
+    # Every filter not named stays at its default: nothing read that was not said.
+    defaults = VacancyQuery().model_dump()
     assert result.vacancy.model_dump() == {**defaults, **expected}
 
 
