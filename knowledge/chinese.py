@@ -19,6 +19,7 @@ __all__ = [
     "STOPWORDS",
     "arabic_quantities",
     "decode_text",
+    "jieba_tokenizer",
     "normalize",
     "parse_chinese_number",
     "split_sentences",
@@ -53,7 +54,9 @@ def decode_text(data: bytes) -> str:
 
 
 @lru_cache(maxsize=1)
-def _tokenizer() -> jieba.Tokenizer:
+def jieba_tokenizer() -> jieba.Tokenizer:
+    """The one jieba tokenizer of the process, its dictionary loaded (about half a second,
+    once): BM25 tokens here, job words in assistant/nlu/vacancy.py."""
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
@@ -67,7 +70,7 @@ def normalize(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Lexical tokens for BM25: jieba search-mode words, lower-cased, stopwords dropped."""
-    words = _tokenizer().cut_for_search(normalize(text).lower())
+    words = jieba_tokenizer().cut_for_search(normalize(text).lower())
     return [w for w in words if _WORD.search(w) and w not in STOPWORDS]
 
 

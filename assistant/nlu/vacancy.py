@@ -7,18 +7,15 @@ same way postings do.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
-from functools import lru_cache
-
-import jieba
 
 from assistant.nlu.lexicon import VacancyLexicon
 from assistant.nlu.models import VacancyQuery
 from assistant.nlu.numbers import NUMBER, parse_number
 from connectors.vacancies.models import Education
 from connectors.vacancies.salary import SalaryUnit, monthly, parse_salary_text
+from knowledge.chinese import jieba_tokenizer
 from knowledge.regions import region_from_text, region_mentions
 
 __all__ = ["VacancyReader"]
@@ -32,20 +29,12 @@ _MAX_RADIUS_KM = 100.0
 _KM_PER_UNIT = {"公里": 1.0, "千米": 1.0, "km": 1.0, "米": 0.001}
 
 
-@lru_cache(maxsize=1)
-def _tokenizer() -> jieba.Tokenizer:
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
-
-
 class VacancyReader:
     def __init__(self, lexicon: VacancyLexicon) -> None:
         self._lexicon = lexicon
 
     def warm_up(self) -> None:
-        _tokenizer()
+        jieba_tokenizer()
 
     def read(
         self, text: str, *, district: str | None, used: Iterable[tuple[int, int]] = ()
@@ -105,7 +94,7 @@ class VacancyReader:
             chars[start:end] = _GAP * (end - start)
         groups: list[str] = []
         current = ""
-        for token in _tokenizer().lcut("".join(chars), HMM=False):
+        for token in jieba_tokenizer().lcut("".join(chars), HMM=False):
             if self._is_keyword(token):
                 current += token
             elif current:

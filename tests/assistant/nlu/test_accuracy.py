@@ -32,9 +32,14 @@ def test_held_out_accuracy_without_an_embedder(rules_nlu: NLU) -> None:
 
 
 def test_long_and_repetitive_messages_stay_fast(rules_nlu: NLU) -> None:
-    """No pattern backtracks badly: a message at the 4000-character limit is still quick."""
+    """No pattern backtracks badly: a message at the 4000-character limit is still quick.
+    The best of three runs, so that the other test worker's burst of CPU does not count (a
+    pattern that backtracks is slow every time)."""
     for text in ["一" * 4000, "9" * 4000, "交了" * 2000, "工资1k" * 1000, "我" + "一岁" * 1999]:
-        start = time.perf_counter()
-        rules_nlu.understand(text, pending=("age",), today=TODAY)
-        elapsed = (time.perf_counter() - start) * 1000
-        assert elapsed < 250, f"{text[:10]}…: {elapsed:.0f} ms"
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            rules_nlu.understand(text, pending=("age",), today=TODAY)
+            runs.append((time.perf_counter() - start) * 1000)
+        elapsed = min(runs)
+        assert elapsed < 250, f"{text[:10]}…: {elapsed:.0f} ms (runs {runs})"
