@@ -9,6 +9,7 @@ brain, hotline agent-assist and the Rasa action. The composer turns a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from assistant.tools import Toolbox, ToolContext, ToolOutcome
@@ -25,6 +26,10 @@ __all__ = ["FOLLOW_UP_CHARS", "PolicyFinding", "answer_in_conversation", "find_p
 PASSAGES = 8
 #: A short question that names no policy may follow up the previous one ...
 FOLLOW_UP_CHARS = 12
+#: ... and so may a longer one that says it goes on from it ("那要是干满一年了还是没签呢",
+#: "要是下班先去买了个菜再回家，路上出的事呢"), up to this length.
+CONTINUATION_CHARS = 40
+_CONTINUES = re.compile(r"^(?:那|如果|要是|假如|万一|还有|另外|再问)|呢[?？。]?$")
 #: ... when the passage found for both covers this share of the short question's words.
 FOLLOW_UP_COVERAGE = 0.5
 #: A second rule is quoted beside the first when it reads this well in comparison.
@@ -185,6 +190,14 @@ def _find(
     return finding
 
 
+def _follows_up(text: str) -> bool:
+    """Whether ``text`` may go on from the previous question: it is short, or says so."""
+    text = text.strip()
+    return len(text) <= FOLLOW_UP_CHARS or (
+        len(text) <= CONTINUATION_CHARS and _CONTINUES.search(text) is not None
+    )
+
+
 def answer_in_conversation(
     toolbox: Toolbox,
     text: str,
@@ -193,12 +206,13 @@ def answer_in_conversation(
     previous: str | None,
     names_policy: bool = False,
 ) -> PolicyFinding:
-    """The answer to ``text`` on its own or — when it is short, names no policy and the
-    topic of the ``previous`` question answers it better ("需要带什么材料" after
-    "失业金怎么申请") — read together with that question. A short question the previous
-    topic does not speak to ("你们几点下班") stays on its own."""
+    """The answer to ``text`` on its own or — when it is short or goes on from the previous
+    question ("那要是…呢"), names no policy and the topic of the ``previous`` question
+    answers it better ("需要带什么材料" after "失业金怎么申请") — read together with that
+    question. A short question the previous topic does not speak to ("你们几点下班") stays
+    on its own."""
     own = find_policy_answer(toolbox, text, context)
-    if not previous or names_policy or len(text) > FOLLOW_UP_CHARS:
+    if not previous or names_policy or not _follows_up(text):
         return own
     together = find_policy_answer(toolbox, f"{previous} {text}", context)
     answer = together.answer

@@ -27,6 +27,8 @@ from assistant.packages.profile import reconcile_facts
 from assistant.packages.text import package_text
 from assistant.prompts import reply
 from assistant.tools import Toolbox, ToolOutcome
+from knowledge.policies.models import Citation
+from knowledge.policies.references import title_match_score
 from knowledge.rules.models import EligibilityResult, MissingFact, ScreeningResult
 
 __all__ = ["OfflineBrain"]
@@ -50,15 +52,22 @@ _ASKS = re.compile(
     r"[吗么嘛呢?？]|[不没]\s*$|怎么|咋|如何|能不能|可不可以|能否|是否|是不是|算不算|会不会|该不该"
     r"|要不要|有没有|多少|多久|多长|几[天个年岁次倍]|哪"
 )
-#: Looking for work: a job wished for, a job asked after, or the words of a job search.
-_SEEKS_WORK = re.compile(
-    r"(?:(?<![没未])找(?!到|着)|(?:想|要|帮我|给我|我在|正在|准备)找)[^,，。;；!！?？]{0,12}"
-    r"(?:工作|活|岗位|班|兼职|差事)|想(?:做|干|当|去)"
-    r"|招聘|招人|招工|在招|招不招|岗位|职位|兼职|全职|日结|零工|临时工|暑假工|小时工|实习|应聘|求职"
-    r"|推荐[^,，。;；!！?？]{0,6}(?:工作|活)|(?:有没有|有什么|有啥|哪里有|哪有)[^,，。;；!！?？]{0,12}(?:工作|活儿?|差事|岗位|职位)"
-    r"|有[^,，。;；!！?？]{0,12}(?:工作|活儿?|差事|岗位|职位)(?:吗|么|没|不|呢|[?？]|$)"
-    r"|招[^,，。;；!！?？]{0,6}(?:吗|么|不|没|的|[?？])|有没有招|有招|(?:月薪|工资|薪资|底薪)[^,，。;；!！?？]{0,8}(?:以上|以下|起)的"
-    r"|包吃住|离家近"
+#: Kinds of work a person may ask for.
+_WORK = r"(?:工作|活儿?|岗位|职位|差事|班|兼职|全职|日结|零工|临时工|暑假工|寒假工|小时工|实习)"
+#: Looking for work: a job wished for or asked after ("想找个保安的活", "有没有招电工的",
+#: "有暑假工吗"). "找工作了" (found one) is not a wish.
+_WANTS_WORK = re.compile(
+    rf"(?:(?<![没未])找(?!到|着)|(?:想|要|帮我|给我|我在|正在|准备)找)[^,，。;；!！?？]{{0,12}}{_WORK}(?!了)"
+    r"|想(?:做|干|当|去)|招聘|招人|招工|在招|招不招|应聘|求职"
+    rf"|推荐[^,，。;；!！?？]{{0,6}}{_WORK}|(?:有没有|有什么|有啥|哪里有|哪有)[^,，。;；!！?？]{{0,12}}{_WORK}"
+    rf"|有[^,，。;；!！?？]{{0,12}}{_WORK}(?:吗|么|没|不|呢|[?？]|$)"
+    r"|招[^,，。;；!！?？]{0,6}(?:吗|么|不|没|的|[?？])|有没有招|有招"
+    r"|(?:月薪|工资|薪资|底薪)[^,，。;；!！?？]{0,8}(?:以上|以下|起)的"
+)
+#: Words of a job search that also tell of one's work ("暑假工，合同写了试用期…",
+#: "包吃住就给1200"): a search only when the message is not about one's rights.
+_JOB_WORDS = re.compile(
+    r"岗位|职位|兼职|全职|日结|零工|临时工|暑假工|寒假工|小时工|实习|包吃住|离家近"
 )
 #: A message that asks for a person (a complaint about our service included).
 _ASKS_FOR_PERSON = re.compile(
@@ -243,7 +252,9 @@ class OfflineBrain:
             return "policy_question" if asks_us else intent
         if intent == "vacancy_search" and not in_check:
             narrowing = "vacancies" in state.last_query  # "要全职的，工资8000以上"
-            if (_SEEKS_WORK.search(text) or narrowing) and not rule_question:
+            if (_WANTS_WORK.search(text) or narrowing) and not rule_question:
+                return intent
+            if _JOB_WORDS.search(text) and not (rule_question or understanding.rights):
                 return intent
             # A salary named without looking for work ("工资少了800"), or a question of the
             # rules about a job ("招聘写35岁以下，有规定管吗"), is a question about work.
@@ -532,15 +543,38 @@ class OfflineBrain:
     def _attach_sources(
         self, context: TurnContext, draft: Draft, result: EligibilityResult
     ) -> None:
-        """A settled check also cites the knowledge base's passages on the policy."""
-        labels = [o.label for o in result.outputs] or [t.label for t in result.trace[:2]]
-        search = self.toolbox.call(
-            "search_policies", {"query": " ".join([result.title, *labels]), "k": 2}, context.tools
-        )
-        draft.outcomes.append(search)
-        if search.value:
-            markers = context.tools.cite(search.value)
-            draft.text += "\n\n" + composer.sources_text(search.value, markers)
+        """A settled check also cites the passages it rests on: the articles of the
+        conditions not met (主动辞职 -> 社会保险法第四十五条) or of the figures stated, when
+        the knowledge base holds them; otherwise its passages on the policy."""
+        failed = [t.source for t in result.trace if t.outcome == "not_met"]
+        basis = failed or [o.source for o in result.outputs]
+        cited: list[Citation] = []
+        for source in dict.fromkeys(s for s in basis if s.article and not s.sample):
+            search = self.toolbox.call(
+                "search_policies", {"query": source.label, "k": 1}, context.tools, cite=False
+            )
+            draft.outcomes.append(search)
+            cited += [
+                c
+                for c in search.value or []
+                if c.article == source.article
+                and title_match_score(source.document, c.title) > 0
+                and c.chunk_id not in {d.chunk_id for d in cited}
+            ]
+            if len(cited) >= 2:
+                break
+        if not cited:
+            labels = [o.label for o in result.outputs] or [t.label for t in result.trace[:2]]
+            search = self.toolbox.call(
+                "search_policies",
+                {"query": " ".join([result.title, *labels]), "k": 2},
+                context.tools,
+            )
+            draft.outcomes.append(search)
+            cited = search.value or []
+        if cited:
+            markers = context.tools.cite(cited)
+            draft.text += "\n\n" + composer.sources_text(cited, markers)
 
     def _vacancies(self, context: TurnContext, understanding: Understanding) -> Draft:
         query = understanding.vacancy

@@ -43,7 +43,7 @@ FEATURES: tuple[str, ...] = (
     "missing_best",  # the weight of the rarest question word the best passage lacks, 0..1
     "missing_share_best",  # the weighted share of the question's words it lacks
     "unknown_share",  # the weighted share of the question's words the index never saw
-    "benefit_missing",  # a benefit named by name ("话费补贴") no top passage names
+    "benefit_missing",  # a benefit or leave named ("话费补贴", "育儿假") no top passage names
     "figure_missing",  # asks a figure (多少钱) and the answering clause states none
     "specific_figure_missing",  # … of a named place or year ("郑州2025年…多少钱")
     "gives_kind",  # the answering clause gives the kind of answer asked (1 when none asked)
@@ -57,6 +57,9 @@ FEATURES: tuple[str, ...] = (
 _BENEFIT = re.compile(
     r"([\u4e00-\u9fff]{2,4})(补贴|补助金?|津贴|奖金|奖励|补偿金|消费券|券|体检卡|救助金|生活费|安家费)"
 )
+#: A leave named by name ("育儿假", "陪产假"): when no passage names it, an answer about
+#: another leave (产假, 年休假) does not answer.
+_NAMED_LEAVE = re.compile(r"育儿假|陪产假|护理假|婚假|丧假|探亲假")
 _GENERIC = ("什么", "哪些", "多少", "有没有", "这个", "那个", "一些", "有啥")
 #: Asks for a sum of money (a percentage does not answer it).
 _MONEY = re.compile(
@@ -80,6 +83,9 @@ def _benefit_missing(question: Question, context: str) -> float:
         name = qualifier[-3:] + match.group(2)
         terms = [t for w, ts in question.terms.items() if w in name for t in ts]
         if name[-4:] not in context and not any(t in context for t in terms):
+            return 1.0
+    for match in _NAMED_LEAVE.finditer(question.text):
+        if match.group(0) not in context:
             return 1.0
     return 0.0
 

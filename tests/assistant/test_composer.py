@@ -231,3 +231,12 @@ def test_the_article_named_is_answered_not_the_same_number_of_another_law() -> N
     # No article named: the order read stays.
     plain = "失业金能领多久"
     assert _named_first(plain, readings) == readings
+
+
+def test_a_question_that_goes_on_from_the_last_one_is_read_with_it() -> None:
+    from assistant.answering import _follows_up
+
+    assert _follows_up("需要带什么材料")  # short
+    assert _follows_up("那要是干满一年了还是没签呢")
+    assert _follows_up("要是下班先去菜市场买了个菜再回家，路上出的事呢？")
+    assert not _follows_up("公司已经两个月没发工资了，我不想干了，自己提离职公司要给补偿吗")

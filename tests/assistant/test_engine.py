@@ -347,6 +347,11 @@ def test_yes_no_questions_are_asked_one_at_a_time(assistant: Assistant) -> None:
         "听人说交一年失业保险就能领三个月失业金，是这样吗？",
         # Facts of a contract and a question about them: not a screen of every benefit.
         "签了两年的合同，老板说试用期要半年，中不中啊",
+        # Words of a job search telling of one's own job, about one's rights: no search.
+        "暑假工，签了两个月的合同，里面还写了半个月试用期，试用期工资打八折",
+        "在小作坊干活一个月上满26天才给1200块，老板说包吃住就这个价，这是不是低于最低工资了",
+        # "找工作了" is a job found, and the question is about the benefit.
+        "失业保险金找工作了还发吗",
     ],
 )
 def test_questions_of_the_rules_are_answered_from_the_documents(
@@ -355,6 +360,14 @@ def test_questions_of_the_rules_are_answered_from_the_documents(
     reply = say(assistant, text)
     assert tools(reply)[:1] == ["search_policies"], (tools(reply), reply.text)
     assert reply.handoff is None or reply.handoff.reason == "low_confidence"
+
+
+@pytest.mark.parametrize(
+    "text", ["月薪6000以上的快递", "有暑假工吗", "想找个包吃住的活", "有没有招电工的"]
+)
+def test_asking_for_work_searches_vacancies(assistant: Assistant, text: str) -> None:
+    reply = say(assistant, text)
+    assert tools(reply) == ["search_vacancies"], (tools(reply), reply.text)
 
 
 def test_a_question_outside_the_service_is_looked_up_then_declined(assistant: Assistant) -> None:

@@ -42,6 +42,7 @@ STATED: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
     ("老板把我开除了", (), {"involuntary_separation": True}),
     ("我是自己辞职的", (), {"involuntary_separation": False}),
     ("主动离职的", (), {"involuntary_separation": False}),
+    ("自己主动提的辞职，这种能不能领失业金啊", (), {"involuntary_separation": False}),
     ("不是被辞退的，是我自己不想干了", (), {"involuntary_separation": False}),
     ("不是我自己要走的", (), {"involuntary_separation": True}),
     # registration and other yes/no facts

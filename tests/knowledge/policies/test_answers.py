@@ -234,3 +234,25 @@ def test_the_shipped_weights_are_read_from_their_file() -> None:
     weights = selection_weights()
     assert all(value >= 0 for value in weights.__dict__.values())
     assert weights.clause > 0  # what the clause says always counts
+
+
+def test_a_leave_named_that_no_passage_names_counts_as_missing() -> None:
+    from knowledge.policies.answerability import answerability_features
+
+    maternity = (
+        "第七条 女职工生育享受98天产假，其中产前可以休假15天；难产的，增加产假15天；"
+        "生育多胞胎的，每多生育1个婴儿，增加产假15天。"
+    )
+    readings = read_passages(
+        Question.read("孩子两岁，听说现在有育儿假，一年能休几天？", idf),
+        [citation(maternity, title="女职工劳动保护特别规定", article="第七条")],
+        weights=BY_CONTENT,
+    )
+    asked_other = answerability_features(readings[0].question, readings, 20.0)
+    assert asked_other["benefit_missing"] == 1.0
+    readings = read_passages(
+        Question.read("老婆要生了，产假一共多少天？", idf),
+        [citation(maternity, title="女职工劳动保护特别规定", article="第七条")],
+        weights=BY_CONTENT,
+    )
+    assert answerability_features(readings[0].question, readings, 20.0)["benefit_missing"] == 0.0
