@@ -23,7 +23,7 @@ from knowledge.regions import ancestors
 __all__ = ["FOLLOW_UP_CHARS", "PolicyFinding", "answer_in_conversation", "find_policy_answer"]
 
 #: Passages retrieved and read for one question.
-PASSAGES = 8
+PASSAGES = 10
 #: A short question that names no policy may follow up the previous one ...
 FOLLOW_UP_CHARS = 12
 #: ... and so may a longer one that says it goes on from it ("那要是干满一年了还是没签呢",
