@@ -34,6 +34,9 @@ _CONTINUES = re.compile(r"^(?:那|如果|要是|假如|万一|还有|另外|再�
 FOLLOW_UP_COVERAGE = 0.5
 #: A second rule is quoted beside the first when it reads this well in comparison.
 COMPANION_SHARE = 0.8
+#: A question whose words weigh this share or more in words the index has never seen is on
+#: a topic the knowledge lacks.
+UNKNOWN_TOPIC_SHARE = 0.6
 #: A word the index has never seen: the rarest possible, for the answerability features.
 _NEVER_SEEN = "\u0000"
 
@@ -50,6 +53,15 @@ class PolicyFinding:
     answerable: bool = False
     #: Words of the question no indexed passage contains (a topic the knowledge lacks).
     unknown_words: list[str] = field(default_factory=list)
+
+    @property
+    def unknown_topic(self) -> bool:
+        """Most of the question (by weight) is words no indexed passage has: a topic the
+        knowledge has never heard of ("火星移民补贴", "装修的人工费"), not one it lacks an
+        answer on ("档案丢了补办要多少钱")."""
+        total = sum(self.question.words.values())
+        unknown = sum(self.question.words.get(w, 0.0) for w in self.unknown_words)
+        return total > 0 and unknown >= UNKNOWN_TOPIC_SHARE * total
 
     @property
     def answer(self) -> PassageReading | None:

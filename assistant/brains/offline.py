@@ -73,6 +73,16 @@ _JOB_WORDS = re.compile(
 _ASKS_FOR_PERSON = re.compile(
     r"人工|真人|工作人员|客服|转接|负责人|专人|(?<![去向到])投诉(?:你们|你)"
 )
+#: Asking who answers: a person or a program.
+_ASKS_WHO = re.compile(
+    r"你是(?:不是)?(?:真人|真的人|人|机器人|AI|人工智能|程序|谁)(?!工作)"
+    r"|(?:是|是不是)(?:真人|机器人|人工智能)(?:吗|啊|呀|么|[?？]|$)"
+)
+#: Asking for a number to call with a complaint or a question.
+_ASKS_HOTLINE = re.compile(
+    r"(?:投诉|举报|咨询|服务|人社|社保|劳动监察|维权)(?:的)?(?:电话|热线)(?:是|号码)?"
+    r"(?:多少|几号|是什么|[?？]|吗|$)"
+)
 #: Asking for the nearest office, not which office the rules name.
 _NEARBY = re.compile(
     r"附近|最近|离我|周边|家门口|怎么走|地址|电话|几点|开门|服务站|驿站|网点|零工市场|人才市场"
@@ -156,6 +166,12 @@ class OfflineBrain:
         topic = detect_sensitive(context.text)
         if topic is not None:
             return self._sensitive(context, topic)
+        if _ASKS_WHO.search(context.text):
+            # "你是真人吗": who answers, not a request for a person.
+            return Draft(reply("identity", context.turn.role), intent="greeting")
+        if _ASKS_HOTLINE.search(context.text):
+            # "投诉电话是多少": the number to call, not a complaint to us.
+            return Draft(reply("hotlines"), intent="service_points")
         state = context.state
         # Right after a package, facts the person gives correct their profile.
         profile_open = (
@@ -393,12 +409,10 @@ class OfflineBrain:
             confidence=finding.confidence,
             answered=False,
         )
-        if understanding.consequential and not (
-            finding.unknown_words and understanding.names_benefit
-        ):
+        if understanding.consequential and not finding.unknown_topic:
             # A consequential question on a topic the knowledge has (but no answer to):
-            # a caseworker should answer it. A benefit it has never heard of ("火星移民补贴")
-            # gets the offer only.
+            # a caseworker should answer it. A topic it has never heard of ("火星移民补贴",
+            # "装修的人工费") gets the offer only.
             ticket = self.handoff(context, "low_confidence")
             draft.outcomes.append(ticket)
             if ticket.ok:

@@ -100,7 +100,7 @@ def related_rule(finding: PolicyFinding, cite: Cite) -> str:
 
 def unsure_answer(*, offer_caseworker: bool = True) -> str:
     """The knowledge does not answer: say so plainly, and offer a caseworker."""
-    text = "知识库里没有找到能回答这个问题的规定，我不想给您不准确的信息。"
+    text = "知识库里没有找到能回答这个问题的规定，这个问题我没有把握，不想给您不准确的信息。"
     if offer_caseworker:
         text += "您可以换个说法再问，或回复“转人工”，由工作人员为您解答。"
     return text

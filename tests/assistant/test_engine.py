@@ -157,6 +157,27 @@ def test_low_confidence_on_a_consequential_question_hands_off(assistant: Assista
     assert reply.handoff.reason == "low_confidence"
 
 
+def test_a_question_outside_what_the_knowledge_knows_opens_no_ticket(
+    assistant: Assistant,
+) -> None:
+    reply = say(assistant, "装修的人工费一般多少")
+    assert reply.handoff is None
+    assert "转人工" in reply.text
+
+
+@pytest.mark.parametrize("text", ["你是真人吗", "你是机器人吗？"])
+def test_asking_who_answers_is_told_not_handed_off(assistant: Assistant, text: str) -> None:
+    reply = say(assistant, text)
+    assert "助手" in reply.text and "不是真人" in reply.text
+    assert reply.handoff is None and reply.tool_calls == []
+
+
+def test_asking_for_the_complaint_number_gets_the_numbers(assistant: Assistant) -> None:
+    reply = say(assistant, "投诉电话是多少")
+    assert "12333" in reply.text and "12345" in reply.text
+    assert reply.handoff is None and reply.tool_calls == []
+
+
 def test_two_failed_answers_in_a_row_hand_off(assistant: Assistant) -> None:
     first = say(assistant, "火星移民安家补贴是什么政策？")
     assert first.handoff is None
