@@ -54,6 +54,7 @@ _STATE_JSON_FIELDS = (
     "package_id",
     "said_region",
     "channel_region",
+    "offered_handoff",
 )
 
 _SENDER: TypeAdapter[Sender] = TypeAdapter(Sender)

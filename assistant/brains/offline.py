@@ -160,6 +160,9 @@ class OfflineBrain:
             return draft
         draft = self._respond(context)
         state.offered_handoff = draft.handoff is None and _OFFER.search(draft.text) is not None
+        if state.offered_handoff:
+            # A yes to the offer hands off what was asked here, not the "需要".
+            state.last_query = {**state.last_query, "offered_on": context.text}
         return draft
 
     def _respond(self, context: TurnContext) -> Draft:
@@ -302,9 +305,13 @@ class OfflineBrain:
     def _asked(self, context: TurnContext) -> str:
         """What the person asked: this message, unless it only asks for a person ("转人工"),
         then the question or the check before it."""
+        state = context.state
+        accepted = _ACCEPTS.fullmatch(context.text.strip(" 。.!！,，~～")) is not None
+        if accepted and "offered_on" in state.last_query:
+            # "需要" to an offer of a caseworker: the message the offer answered.
+            return str(state.last_query["offered_on"])
         if not _ASKS_FOR_PERSON.search(context.text) or len(context.text) > 20:
             return context.text
-        state = context.state
         rules = self.toolbox.rules.rules
         if state.active_policy in rules:
             return f"能否享受{rules[state.active_policy].title}"

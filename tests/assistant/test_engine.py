@@ -178,6 +178,15 @@ def test_asking_for_the_complaint_number_gets_the_numbers(assistant: Assistant) 
     assert reply.handoff is None and reply.tool_calls == []
 
 
+def test_yes_to_an_offered_caseworker_hands_off_what_was_asked(assistant: Assistant) -> None:
+    """The offer is remembered in the stored conversation, not only in memory."""
+    first = say(assistant, "老板欠我们工钱不给，怎么办")
+    assert first.handoff is None and "转接工作人员" in first.text
+    reply = say(assistant, "需要")
+    assert reply.handoff is not None
+    assert "老板欠我们工钱不给" in reply.handoff.summary
+
+
 def test_two_failed_answers_in_a_row_hand_off(assistant: Assistant) -> None:
     first = say(assistant, "火星移民安家补贴是什么政策？")
     assert first.handoff is None
