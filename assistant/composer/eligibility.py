@@ -46,10 +46,11 @@ def questions_to_ask(missing: Sequence[MissingFact]) -> list[MissingFact]:
     return list(missing[:QUESTIONS_PER_TURN])
 
 
-def questions_text(questions: Sequence[MissingFact]) -> str:
+def questions_text(questions: Sequence[MissingFact], person: str = "您") -> str:
     """The questions in plain words; a choice lists at most ``MAX_OPTIONS`` options. When
     there are more, the fact's open question (a few examples, answered in one's own words)
-    is asked instead, or the first options with an invitation to say another."""
+    is asked instead, or the first options with an invitation to say another. ``person``:
+    whom they are about, as the reader says it ("来电人" for a hotline agent)."""
     lines = []
     for i, fact in enumerate(questions, start=1):
         question, options = fact.question, ""
@@ -70,7 +71,7 @@ def questions_text(questions: Sequence[MissingFact]) -> str:
                 options = "（" + "；".join(labels) + "）"
         prefix = f"{i}. " if len(questions) > 1 else ""
         lines.append(f"{prefix}{question}{options}")
-    return "\n".join(lines)
+    return "\n".join(lines).replace("您", person)
 
 
 def plain_note(note: str | None) -> str:
@@ -144,11 +145,13 @@ def _met_now(result: EligibilityResult, said: Collection[str]) -> str:
 
 
 def inferred_text(
-    inferred: Mapping[str, tuple[str, Any]], vocabulary: Mapping[str, FactDefinition]
+    inferred: Mapping[str, tuple[str, Any]],
+    vocabulary: Mapping[str, FactDefinition],
+    person: str = "您",
 ) -> str:
     """What was inferred from the person's words, said so they can correct it."""
     parts = [
-        f"根据您说的“{words}”，我先按{_fact_words(name, value, vocabulary)}来算"
+        f"根据{person}说的“{words}”，我先按{_fact_words(name, value, vocabulary)}来算"
         for name, (words, value) in inferred.items()
         if name in vocabulary
     ]
@@ -181,7 +184,9 @@ def eligibility_answer(
     one plain question."""
     subject = _SUBJECT[role]
     vocabulary = vocabulary or {}
-    said_back = inferred_text(inferred or {}, vocabulary)
+    # A hotline agent reads about the caller: "来电人现在已经重新就业了吗？".
+    person = _SUBJECT[role] if role == "agent" else "您"
+    said_back = inferred_text(inferred or {}, vocabulary, person)
     if result.status in ("ended", "not_yet"):
         text = f"关于{result.title}：" + "".join(result.notes)
         if result.status == "ended":
@@ -205,7 +210,7 @@ def eligibility_answer(
             ask = f"要算出{'、'.join(waiting)}"
         else:
             ask = f"{'要确认' if lines else '要判断'}{subject}能否享受{result.title}"
-        lines.append(f"{ask}，还需要了解：{questions_text(questions)}")
+        lines.append(f"{ask}，还需要了解：{questions_text(questions, person)}")
         return "\n".join(lines), questions
     lines = []
     if result.status == "eligible":
@@ -247,5 +252,6 @@ def screening_answer(screen: ScreeningResult, role: Role) -> tuple[str, list[Mis
     short = [q for q in screen.next_questions if not q.values or len(q.values) <= MAX_OPTIONS]
     questions = questions_to_ask(short or screen.next_questions)
     if questions:
-        lines.append("为了算得更准，请告诉我：\n" + questions_text(questions))
+        person = subject if role == "agent" else "您"
+        lines.append("为了算得更准，请告诉我：\n" + questions_text(questions, person))
     return "\n".join(lines), questions

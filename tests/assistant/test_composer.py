@@ -141,6 +141,22 @@ def test_an_inference_is_said_so_it_can_be_corrected() -> None:
     assert "根据您说的“还在找工作”" in text and "如果不对请告诉我" in text
 
 
+def test_a_hotline_agent_is_asked_about_the_caller_not_addressed_as_the_caller() -> None:
+    engine = EligibilityEngine()
+    result = engine.check(
+        "unemployment_benefit",
+        {"contribution_years": 7, "involuntary_separation": True},
+        region="410100",
+        on_date=date(2026, 11, 15),
+    )
+    text, questions = composer.eligibility_answer(
+        result, "agent", vocabulary=engine.facts,
+        inferred={"seeking_work": ("在找工作", True)},
+    )  # fmt: skip
+    assert questions and "来电人" in text
+    assert "您" not in text, text
+
+
 def test_a_long_choice_is_asked_in_plain_words() -> None:
     vocabulary = EligibilityEngine().facts
     # Twelve situations: never listed; the open question gives a few examples instead.
