@@ -123,6 +123,10 @@ def _own_first(readings: list[PassageReading], audience: str | None) -> list[Pas
     return [readings[own], *readings[:own], *readings[own + 1 :]]
 
 
+#: How well an explainer's section citing the article named fits, against the article.
+CITED_ARTICLE_FIT = 0.5
+
+
 def _named_first(query: str, readings: list[PassageReading]) -> list[PassageReading]:
     """ "社会保险法第四十六条怎么规定的": the article named is the answer, whatever else
     reads well (the 第四十六条 of another law included)."""
@@ -132,9 +136,24 @@ def _named_first(query: str, readings: list[PassageReading]) -> list[PassageRead
 
     def fit(reading: PassageReading) -> float:
         citation = reading.citation
-        if citation.article_no != reference.article_no:
-            return 0.0
-        return title_match_score(reference.title_hint, citation.title)
+        if citation.article_no == reference.article_no:
+            return title_match_score(reference.title_hint, citation.title)
+        # Where the law itself is not in the knowledge, an explainer's section that names
+        # the article as its source (in brackets or a table's 依据 column) speaks to it; less than
+        # the article itself would.
+        cited = (
+            parse_article_reference(label)
+            for segment in reading.segments
+            for label in segment.segment.sources
+        )
+        return max(
+            (
+                CITED_ARTICLE_FIT * title_match_score(reference.title_hint, other.title_hint)
+                for other in cited
+                if other is not None and other.article_no == reference.article_no
+            ),
+            default=0.0,
+        )
 
     best = max((fit(r) for r in readings), default=0.0)
     if best <= 0:

@@ -351,9 +351,21 @@ def read_passages(
     kinds: AnswerKinds | None = None,
     weights: SelectionWeights | None = None,
 ) -> list[PassageReading]:
-    """The passages read against ``question``, the one that answers best first."""
+    """The passages read against ``question``, the one that answers best first. A section
+    that only lists the documents an explainer rests on ("八、依据") names every article
+    and answers nothing: it comes last."""
     readings = [read_passage(question, c, rank, kinds, weights) for rank, c in enumerate(citations)]
-    return sorted(readings, key=lambda r: (-r.score, r.rank))
+    return sorted(readings, key=lambda r: (is_reference_list(r.citation), -r.score, r.rank))
+
+
+_REFERENCE_LIST = re.compile(r"^(?:政策|法律|法规|主要|相关)?(?:依据|参考文件|参考资料|相关文件)$")
+
+
+def is_reference_list(citation: Citation) -> bool:
+    """Whether the passage is a section listing the documents its explainer rests on."""
+    if citation.article or not citation.chapter:
+        return False
+    return _REFERENCE_LIST.match(_NUMBERING.sub("", citation.chapter).strip()) is not None
 
 
 _NUMBERING = re.compile(

@@ -17,6 +17,7 @@ from knowledge.chinese import parse_chinese_number, to_chinese_number
 __all__ = [
     "ArticleReference",
     "parse_article_reference",
+    "spell_article_numbers",
     "title_match_score",
     "title_matches",
 ]
@@ -147,3 +148,14 @@ def _containment(inner: str, outer: str) -> float:
 def title_matches(title_hint: str, title: str) -> bool:
     """True when ``title`` plausibly is the document ``title_hint`` names."""
     return title_match_score(title_hint, title) > 0
+
+
+_ARABIC_ARTICLE = re.compile(r"第\s*([0-9０-９]+)\s*条")
+
+
+def spell_article_numbers(text: str) -> str:
+    """"第46条" written as documents write it, "第四十六条", so that the words match."""
+    return _ARABIC_ARTICLE.sub(
+        lambda m: f"第{to_chinese_number(parse_chinese_number(m.group(1)))}条", text
+    )
+

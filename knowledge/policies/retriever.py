@@ -24,7 +24,11 @@ from connectors.vectorstore import VectorStore
 from knowledge.chinese import normalize, tokenize
 from knowledge.lexical import LexicalIndex
 from knowledge.policies.models import NATIONAL, Audience, Citation, PolicyChunk, PolicyDocument
-from knowledge.policies.references import parse_article_reference, title_match_score
+from knowledge.policies.references import (
+    parse_article_reference,
+    spell_article_numbers,
+    title_match_score,
+)
 from knowledge.policies.store import PolicyStore
 from knowledge.regions import ancestors, validate_region
 from knowledge.terms import expand_query
@@ -164,7 +168,7 @@ class PolicyRetriever:
         ]
         if not allowed or not query.strip():
             return []
-        query = normalize(query)
+        query = spell_article_numbers(normalize(query))
         pinned = self._named_article(query, allowed)
         rankings: list[tuple[list[str], float]] = []
         similarity: dict[str, float] = {}

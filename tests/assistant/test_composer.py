@@ -249,6 +249,26 @@ def test_the_article_named_is_answered_not_the_same_number_of_another_law() -> N
     assert _named_first(plain, readings) == readings
 
 
+def test_without_the_law_an_explainer_citing_the_article_named_answers_not_its_reference_list():
+    """ "社会保险法第五十一条规定了什么" over explainers only: the section that rests on
+    第五十一条, not the "八、依据" list that names every article."""
+    from assistant.answering import _named_first
+
+    stop = citation(
+        "领取期间有下列情形之一的，停止领取失业保险金：重新就业的；应征服兵役的"
+        "（《中华人民共和国社会保险法》第五十一条）。",
+        "失业保险金怎么领：政策解读", chapter="五、什么情况下会停发",
+    )  # fmt: skip
+    basis = citation(
+        "《中华人民共和国社会保险法》第四十四条、第四十五条、第四十六条、第五十一条。",
+        "失业保险金怎么领：政策解读", chapter="八、依据",
+    )  # fmt: skip
+    query = "社会保险法第五十一条规定了什么"
+    readings = read_passages(Question.read(query, lambda w: 1.0 + len(w)), [basis, stop])
+    assert readings[-1].citation.chapter == "八、依据"
+    assert _named_first(query, readings)[0].citation.chapter == "五、什么情况下会停发"
+
+
 def test_a_question_that_goes_on_from_the_last_one_is_read_with_it() -> None:
     from assistant.answering import _follows_up
 

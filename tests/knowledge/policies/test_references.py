@@ -11,6 +11,7 @@ from knowledge.policies.chunking import chunk_text
 from knowledge.policies.references import (
     ArticleReference,
     parse_article_reference,
+    spell_article_numbers,
     title_match_score,
     title_matches,
 )
@@ -124,3 +125,9 @@ def test_reference_finds_the_article_in_the_corpus(
     parts = [c for c in chunk_text(text) if c.article == reference.article]
     assert parts
     assert snippet in "".join(text[c.start : c.end] for c in parts)
+
+
+def test_article_numbers_in_digits_are_spelled_as_documents_write_them() -> None:
+    assert spell_article_numbers("社会保险法第46条怎么规定的") == "社会保险法第四十六条怎么规定的"
+    assert spell_article_numbers("第10条和第 110 条") == "第十条和第一百一十条"
+    assert spell_article_numbers("交了46个月") == "交了46个月"
