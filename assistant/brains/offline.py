@@ -295,6 +295,16 @@ class OfflineBrain:
             if asks and not _PLACE.search(text):
                 return "policy_question"
             return intent
+        if (
+            intent == "policy_question"
+            and state.active_policy is not None
+            and not state.pending
+            and understanding.policy_id in (None, state.active_policy)
+            and _OWN_CASE.search(text)
+            and not rule_question
+        ):
+            # "那每个月能补多少钱？" after a settled check: that policy's figure for this case.
+            return "eligibility_check"
         # "乙肝携带者被拒绝录用": a question of rights the intent examples did not place.
         asks_us = understanding.rights or rule_question or (intent == "out_of_scope" and asks)
         unsure = understanding.confidence < _SURE_INTENT or intent == "out_of_scope"

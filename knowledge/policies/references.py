@@ -154,8 +154,7 @@ _ARABIC_ARTICLE = re.compile(r"第\s*([0-9０-９]+)\s*条")
 
 
 def spell_article_numbers(text: str) -> str:
-    """"第46条" written as documents write it, "第四十六条", so that the words match."""
+    """ "第46条" written as documents write it, "第四十六条", so that the words match."""
     return _ARABIC_ARTICLE.sub(
         lambda m: f"第{to_chinese_number(parse_chinese_number(m.group(1)))}条", text
     )
-

@@ -342,6 +342,21 @@ def test_how_much_after_a_policy_question_checks_that_policy(assistant: Assistan
     assert last_check(reply)["policy_id"] == "unemployment_benefit"
 
 
+def test_how_much_after_a_settled_check_is_that_check_s_figure(assistant: Assistant) -> None:
+    first = say(
+        assistant,
+        "我们单位今年招了一个大姐，街道已经认定她是就业困难人员了，离退休还有7年，"
+        "签了三年合同，社保正常交",
+        role="employer",
+        region="440100",
+    )
+    assert last_check(first)["policy_id"] == "social_insurance_subsidy"
+    assert not first.questions
+    reply = say(assistant, "那每个月能补多少钱？", role="employer", region="440100")
+    assert last_check(reply)["policy_id"] == "social_insurance_subsidy"
+    assert "2/3" in reply.text and reply.handoff is None
+
+
 def test_an_answer_not_understood_is_asked_again(assistant: Assistant) -> None:
     first = say(assistant, "我能领失业金吗")
     reply = say(assistant, "这个我也说不好")
