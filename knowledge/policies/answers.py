@@ -509,6 +509,11 @@ def lead_sentence(reading: PassageReading, kinds: AnswerKinds | None = None) -> 
         lead = "；".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
     else:
         candidates = [s for s in _candidates(segment) if len(plain_text(s.text)) >= 6]
+        if question.extreme:
+            # "最多能领多久" over a tiered rule: the sentence with the tiers, not another
+            # that repeats the cap ("……合并计算，但是最长不得超过24个月").
+            tiered = [s for s in candidates if _extreme_part(plain_text(s.text), question, kinds)]
+            candidates = tiered or candidates
         if not candidates:
             return None
         best = max(candidates, key=lambda s: _sentence_score(s, question, kinds))

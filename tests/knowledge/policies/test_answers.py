@@ -256,3 +256,14 @@ def test_a_leave_named_that_no_passage_names_counts_as_missing() -> None:
         weights=BY_CONTENT,
     )
     assert answerability_features(readings[0].question, readings, 20.0)["benefit_missing"] == 0.0
+
+
+def test_a_longest_question_leads_with_the_top_tier_not_another_sentence_with_the_cap() -> None:
+    # ART46 ends "……合并计算，最长不超过二十四个月": the cap again, not the tier asked for.
+    question = Question.read("失业保险金最多能领多长时间？是按啥算的", idf)
+    (reading,) = read_passages(
+        question, [citation(ART46, title=SIL, article="第四十六条")], weights=BY_CONTENT
+    )
+    lead = lead_sentence(reading)
+    assert lead is not None and lead.startswith("领取失业保险金的期限最长为24个月"), lead
+    assert "10年以上" in lead
