@@ -74,21 +74,26 @@ class PolicyFinding:
         if not self.readings:
             return []
         best = self.readings[0]
-        companion = next(
-            (
-                r
-                for r in self.readings[1:4]
-                if r.citation.doc_id != best.citation.doc_id
-                # Two rules, each in its own words: a law and its regulation, a national
-                # rule and the region's (not two explainers' paraphrases).
-                and r.citation.article is not None
-                and best.citation.article is not None
-                and r.score >= COMPANION_SHARE * best.score
-                and r.answer is not None
-                and r.answer.coverage >= 0.5
-                and (r.answer.strength > 0 or not r.kinds_asked)
-            ),
-            None,
+        best_coverage = best.answer.coverage if best.answer is not None else 0.0
+        companions = [
+            r
+            for r in self.readings[1:4]
+            if r.citation.doc_id != best.citation.doc_id
+            # Two rules, each in its own words: a law and its regulation, a national rule
+            # and the region's (not two explainers' paraphrases).
+            and r.citation.article is not None
+            and best.citation.article is not None
+            and r.score >= COMPANION_SHARE * best.score
+            and r.answer is not None
+            # Its clause holds about as much of the question as the best one's does.
+            and r.answer.coverage >= min(0.5, COMPANION_SHARE * best_coverage)
+            and (r.answer.strength > 0 or not r.kinds_asked)
+        ]
+        # The one whose clause holds most of the question, then the best read.
+        companion = max(
+            companions,
+            key=lambda r: (r.answer.coverage if r.answer else 0.0, r.score),
+            default=None,
         )
         if companion is None:
             return [best]

@@ -30,6 +30,12 @@ GD19 = (
     "百分之九十按月计发，省人民政府根据国家规定可以适当调整失业保险金标准。\n\n"
     "失业保险金标准不得低于当地城市居民最低生活保障标准。"
 )
+SIL = "中华人民共和国社会保险法"
+SIL46 = (
+    "第四十六条 失业人员失业前用人单位和本人累计缴费满一年不足五年的，领取失业保险金的期限最长为"
+    "十二个月；累计缴费满五年不足十年的，领取失业保险金的期限最长为十八个月；累计缴费十年以上的，"
+    "领取失业保险金的期限最长为二十四个月。"
+)
 SIL47 = "第四十七条 失业保险金的标准，由省、自治区、直辖市人民政府确定，不得低于城市居民最低生活保障标准。"
 
 
@@ -87,6 +93,29 @@ def test_the_region_s_own_rule_comes_first_and_the_national_one_beside_it() -> N
     assert text.index("广东省失业保险条例》第十九条") < text.index("社会保险法》第四十七条")
     assert "90%" in text.splitlines()[0]  # the lead states the figure
     assert "百分之九十" in text  # and the quote keeps the law's words
+
+
+def test_a_law_and_its_regulation_that_both_answer_are_both_quoted() -> None:
+    """Issue 25 §1: 失业保险条例第十七条 and 社会保险法第四十六条 both state the tiers; a
+    long question covers no more than half of either clause, and both are still said.
+    Of two possible companions, the one whose clause holds more of the question."""
+    regulation = citation(
+        "第十七条 失业人员失业前所在单位和本人按照规定累计缴费时间满1年不足5年的，领取失业保险金"
+        "的期限最长为12个月；累计缴费时间满5年不足10年的，领取失业保险金的期限最长为18个月；"
+        "累计缴费时间10年以上的，领取失业保险金的期限最长为24个月。",
+        "失业保险条例", article="第十七条", article_no=17,
+    )  # fmt: skip
+    law = citation(SIL46, SIL, article="第四十六条", article_no=46)
+    other = citation(
+        "第四十八条 失业人员在领取失业保险金期间，参加职工基本医疗保险。",
+        "社会保险经办条例", article="第四十八条", article_no=48,
+    )  # fmt: skip
+    found = finding(
+        "我被公司裁员了，失业保险金最多能领多长时间？是按啥算的，跟单位交了几年有关系吗",
+        [regulation, other, law],
+    )
+    titles = {r.citation.title for r in found.quoted()}
+    assert titles == {"失业保险条例", SIL}
 
 
 def test_not_sure_offers_a_caseworker_and_states_nothing() -> None:
