@@ -230,7 +230,8 @@ def tune(items: list[Item]) -> SelectionWeights:
 
 def report(items: list[Item], w: SelectionWeights) -> dict[str, float]:
     figures: dict[str, float] = {}
-    print(f"\n{'part':<34}{'questions':>10}{'in top 8':>10}{'retrieval':>11}{'finder':>8}")
+    top = f"in top {PASSAGES}"
+    print(f"\n{'part':<34}{'questions':>10}{top:>10}{'retrieval':>11}{'finder':>8}")
     for source in ("retrieval", "answerability"):
         for kb in ("laws", "samples"):
             for split in ("tune", "test"):

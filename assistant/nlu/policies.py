@@ -89,16 +89,28 @@ class PolicyFinder:
         patterns_of: Callable[[PolicyNames], Iterable[re.Pattern[str]]],
         stated: Sequence[tuple[int, int]] = (),
     ) -> str | None:
-        best: tuple[int, int, str] | None = None  # (-length, start, policy id)
+        # (had it already, -length, start, policy id)
+        best: tuple[bool, int, int, str] | None = None
         for names in self._names:
             for pattern in patterns_of(names):
                 for match in pattern.finditer(text):
                     if any(s <= match.start() and match.end() <= e for s, e in stated):
                         continue
-                    candidate = (-(match.end() - match.start()), match.start(), names.policy_id)
+                    # "享受了一次性扩岗补助，还能申请稳岗返还吗": the one asked about, not the
+                    # one already had, whatever their lengths.
+                    had = _HAD.search(text[max(0, match.start() - 8) : match.start()]) is not None
+                    length = match.end() - match.start()
+                    candidate = (had, -length, match.start(), names.policy_id)
                     if best is None or candidate < best:
                         best = candidate
-        return None if best is None else best[2]
+        return None if best is None else best[3]
+
+
+#: Words just before a policy's name that say the person has had it already.
+#: (A few words may stand between: "享受了一次性扩岗补助" when the name matched is 扩岗补助.)
+_HAD = re.compile(
+    r"(?:(?:享受|拿|领|申请|办|用)(?:了|过)的?|已经(?:享受|领|拿)了?)[^，,。；;！!？?\s]{0,4}$"
+)
 
 
 def _title_aliases(policies: Mapping[str, PolicyRule]) -> dict[str, tuple[re.Pattern[str], ...]]:

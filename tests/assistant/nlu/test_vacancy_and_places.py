@@ -97,6 +97,11 @@ POLICIES: list[tuple[str, str | None]] = [
     ("社保补贴怎么申请", "social_insurance_subsidy"),
     ("招用就业困难人员有社保补贴吗", "social_insurance_subsidy"),
     ("灵活就业人员的社保补贴怎么领", "social_insurance_subsidy_flexible"),
+    # One had already, another asked about: the one asked about, whatever the lengths.
+    ("享受了一次性扩岗补助，还能申请稳岗返还吗", "job_retention_refund"),
+    ("我拿过技能提升补贴，还能领失业金吗", "unemployment_benefit"),
+    ("领了一次性求职创业补贴，还能申请创业贷吗", "startup_guarantee_loan"),
+    ("申请过创业担保贷款，还能再申请吗", "startup_guarantee_loan"),
     ("我在打零工，社保补贴能申请吗", "social_insurance_subsidy_flexible"),
     ("求职创业补贴怎么领", "job_search_grant"),
     ("创业担保贷款最多贷多少", "startup_guarantee_loan"),
