@@ -30,6 +30,9 @@ class PolicyFinder:
         """The policy ``text`` names, and whether it is named only inside a fact the text
         states (``stated``: the facts' spans) — "认定过就业困难人员" and "在领失业金" say
         something about the person; they do not ask about that policy."""
+        # "没有被认定为就业困难人员", "已认定过的困难人员": a status, even where no fact
+        # pattern read it.
+        stated = [*stated, *(m.span() for m in _CERTIFIED.finditer(text))]
         found = self._find(text, facts, stated)
         if found is not None:
             return found, False
@@ -110,6 +113,13 @@ class PolicyFinder:
 #: (A few words may stand between: "享受了一次性扩岗补助" when the name matched is 扩岗补助.)
 _HAD = re.compile(
     r"(?:(?:享受|拿|领|申请|办|用)(?:了|过)的?|已经(?:享受|领|拿)了?)[^，,。；;！!？?\s]{0,4}$"
+)
+
+
+#: A status someone has or lacks, with the name of what it is ("被认定为就业困难人员").
+_CERTIFIED = re.compile(
+    r"(?:(?:被|已|已经|没|没有|未|还没|还没有)认定(?:为|过|了|成)?|认定(?:过|了))的?"
+    r"[^，,。；;！!？?\s]{0,12}"
 )
 
 

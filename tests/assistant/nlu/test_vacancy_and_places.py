@@ -130,6 +130,16 @@ def test_policy_named(rules_nlu: NLU, text: str, policy_id: str | None) -> None:
     assert rules_nlu.understand(text, today=TODAY).policy_id == policy_id
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["不是，员工没有被认定为就业困难人员", "我已经认定过就业困难人员", "还没认定就业困难人员"],
+)
+def test_a_status_certified_or_not_names_no_policy_to_check(rules_nlu: NLU, text: str) -> None:
+    """Answering whether a hire is certified does not switch the check to 就业困难人员认定."""
+    reading = rules_nlu.understand(text, today=TODAY)
+    assert reading.policy_id is None or reading.policy_in_facts
+
+
 def test_a_policy_named_only_inside_a_fact_is_marked_so(rules_nlu: NLU) -> None:
     inside = rules_nlu.understand("今年已经用技师证领过一次技能提升补贴了", today=TODAY)
     assert inside.policy_id == "skills_upgrade_subsidy" and inside.policy_in_facts
