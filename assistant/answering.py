@@ -251,6 +251,16 @@ def answer_in_conversation(
     if not previous or names_policy or not _follows_up(text):
         return own
     together = find_policy_answer(toolbox, f"{previous} {text}", context)
+    asked = own.question.kinds
+    if asked:
+        # The topic's words weigh most in the joint question; the follow-up asks a kind of
+        # answer ("去哪申请？要带啥": a place, materials): the topic's passage that gives it.
+        giving = next(
+            (r for r in together.readings[:5] if r.answer is not None and asked <= r.answer.kinds),
+            None,
+        )
+        if giving is not None:
+            together.readings = [giving, *(r for r in together.readings if r is not giving)]
     answer = together.answer
     # It speaks to the short question when it has its words, or gives the kind of answer
     # it asks for ("要带啥" — the materials; "每个月能补多少钱" — an amount).
@@ -263,10 +273,9 @@ def answer_in_conversation(
             and own.question.kinds <= answer.answer.kinds
         )
     )
-    if (
-        together.answerable
-        and speaks_to_it
-        and (not own.answerable or together.confidence >= own.confidence)
-    ):
+    # A follow-up stays on the topic when the topic answers it ("去哪申请？要带啥" after a
+    # check of 灵活就业社保补贴 is about that subsidy, however well another policy's
+    # "怎么申请" reads on its own).
+    if together.answerable and speaks_to_it:
         return together
     return own

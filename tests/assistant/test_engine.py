@@ -336,6 +336,17 @@ def test_a_short_follow_up_question_keeps_the_topic(assistant: Assistant) -> Non
     assert "失业保险金" in reply.tool_calls[0].arguments["query"]
 
 
+def test_where_to_apply_after_a_check_is_about_the_policy_checked(assistant: Assistant) -> None:
+    say(
+        assistant,
+        "我开滴滴的，自己交着养老和医疗，已经认定过就业困难人员，就业登记也办了，"
+        "离退休还有20年，社保补贴能补几年？",
+    )
+    reply = say(assistant, "去哪申请？要带啥")
+    assert reply.citations, reply.text
+    assert reply.citations[0].title.startswith("社会保险补贴"), reply.citations[0].title
+
+
 def test_how_much_after_a_policy_question_checks_that_policy(assistant: Assistant) -> None:
     say(assistant, "失业保险金怎么申请？")
     reply = say(assistant, "我能领多少钱")
