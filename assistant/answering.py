@@ -26,12 +26,12 @@ __all__ = ["FOLLOW_UP_CHARS", "PolicyFinding", "answer_in_conversation", "find_p
 PASSAGES = 10
 #: A short question that names no policy may follow up the previous one ...
 FOLLOW_UP_CHARS = 12
-#: ... and so may a longer one that says it goes on from it ("那要是干满一年了还是没签呢",
-#: "要是下班先去买了个菜再回家，路上出的事呢"), up to this length.
-CONTINUATION_CHARS = 40
-_CONTINUES = re.compile(r"^(?:那|如果|要是|假如|万一|还有|另外|再问)|呢[?？。]?$")
 #: ... when the passage found for both covers this share of the short question's words.
 FOLLOW_UP_COVERAGE = 0.5
+#: A longer question that says it goes on from the previous one ("那要是干满一年了还是没签
+#: 呢", "要是下班先去买了个菜再回家，路上出的事呢") may follow it up too, up to this length.
+CONTINUATION_CHARS = 40
+_CONTINUES = re.compile(r"^(?:那|如果|要是|假如|万一|还有|另外|再问)|呢[?？。]?$")
 #: A second rule is quoted beside the first when it reads this well in comparison.
 COMPANION_SHARE = 0.8
 #: A question whose words weigh this share or more in words the index has never seen is on
@@ -144,8 +144,8 @@ def _named_first(query: str, readings: list[PassageReading]) -> list[PassageRead
         if citation.article_no == reference.article_no:
             return title_match_score(reference.title_hint, citation.title)
         # Where the law itself is not in the knowledge, an explainer's section that names
-        # the article as its source (in brackets or a table's 依据 column) speaks to it; less than
-        # the article itself would.
+        # the article as its source (in brackets or a table's 依据 column) speaks to it,
+        # less than the article itself would.
         cited = (
             parse_article_reference(label)
             for segment in reading.segments
