@@ -179,10 +179,17 @@ def find_policy_answer(
     *,
     k: int = PASSAGES,
     model: AnswerabilityModel | None = None,
+    all_audiences: bool = False,
 ) -> PolicyFinding:
     """Searches (the ``search_policies`` tool, whole articles), reads and judges: first
     the documents meant for the person, then — when those do not answer — every public
-    document (a job seeker asking what 稳岗返还 is reads the employers' guide)."""
+    document (a job seeker asking what 稳岗返还 is reads the employers' guide).
+    ``all_audiences``: every public document at once (an employer asking about its
+    workers' 失业金 reads the job seekers' documents, not its own 稳岗返还 guide)."""
+    if all_audiences:
+        return _find(
+            toolbox, query, context, k=k, model=model, all_audiences=True, prefer_own=False
+        )
     finding = _find(toolbox, query, context, k=k, model=model, all_audiences=False)
     if finding.answerable or context.audience is None:
         return finding
@@ -198,6 +205,7 @@ def _find(
     k: int,
     model: AnswerabilityModel | None,
     all_audiences: bool,
+    prefer_own: bool = True,
 ) -> PolicyFinding:
     arguments = {"query": query, "k": k} | ({"all_audiences": True} if all_audiences else {})
     search = toolbox.call("search_policies", arguments, context, cite=False)
@@ -215,9 +223,8 @@ def _find(
     citations: list[Citation] = search.value or []
     if not citations:
         return finding
-    finding.readings = _named_first(
-        query, _own_first(read_passages(question, citations), context.audience)
-    )
+    audience = context.audience if prefer_own else None
+    finding.readings = _named_first(query, _own_first(read_passages(question, citations), audience))
     # Without dense vectors (the vector store is down) the BM25-only model judges.
     dense = any(c.similarity is not None for c in citations)
     model = model or load_answerability(dense=dense)
@@ -241,16 +248,19 @@ def answer_in_conversation(
     *,
     previous: str | None,
     names_policy: bool = False,
+    all_audiences: bool = False,
 ) -> PolicyFinding:
     """The answer to ``text`` on its own or — when it is short or goes on from the previous
     question ("那要是…呢"), names no policy and the topic of the ``previous`` question
     answers it better ("需要带什么材料" after "失业金怎么申请") — read together with that
     question. A short question the previous topic does not speak to ("你们几点下班") stays
     on its own."""
-    own = find_policy_answer(toolbox, text, context)
+    own = find_policy_answer(toolbox, text, context, all_audiences=all_audiences)
     if not previous or names_policy or not _follows_up(text):
         return own
-    together = find_policy_answer(toolbox, f"{previous} {text}", context)
+    together = find_policy_answer(
+        toolbox, f"{previous} {text}", context, all_audiences=all_audiences
+    )
     asked = own.question.kinds
     if asked:
         # The topic's words weigh most in the joint question; the follow-up asks a kind of

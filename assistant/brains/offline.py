@@ -394,12 +394,17 @@ class OfflineBrain:
         return Draft(reply("reset"))
 
     def _policy_question(self, context: TurnContext, understanding: Understanding) -> Draft:
+        rule = self.toolbox.rules.rules.get(understanding.policy_id or "")
+        audience = context.tools.audience
         finding = answer_in_conversation(
             self.toolbox,
             context.text,
             context.tools,
             previous=context.state.last_query.get("policy"),
             names_policy=understanding.policy_id is not None,
+            # "他们能领失业金吗" from an employer: a policy of another audience, read in
+            # every document at once, not first in the employer's own.
+            all_audiences=rule is not None and audience is not None and rule.audience != audience,
         )
         if not finding.answerable:
             if understanding.intent == "out_of_scope" and not (

@@ -347,6 +347,15 @@ def test_where_to_apply_after_a_check_is_about_the_policy_checked(assistant: Ass
     assert reply.citations[0].title.startswith("社会保险补贴"), reply.citations[0].title
 
 
+def test_an_employer_asking_about_its_workers_benefit_reads_the_job_seekers_documents(
+    assistant: Assistant,
+) -> None:
+    reply = say(assistant, "我们公司裁掉的员工能领失业金吗", role="employer")
+    assert tools(reply)[:1] == ["search_policies"], tools(reply)
+    assert reply.citations and reply.citations[0].title.startswith("失业保险金"), reply.text
+    assert "非因本人意愿" in reply.text
+
+
 def test_how_much_after_a_policy_question_checks_that_policy(assistant: Assistant) -> None:
     say(assistant, "失业保险金怎么申请？")
     reply = say(assistant, "我能领多少钱")
