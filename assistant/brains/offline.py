@@ -28,7 +28,7 @@ from assistant.packages.text import package_text
 from assistant.prompts import reply
 from assistant.tools import Toolbox, ToolOutcome
 from knowledge.policies.models import Citation
-from knowledge.policies.references import title_match_score
+from knowledge.policies.references import title_matches
 from knowledge.rules.models import EligibilityResult, MissingFact, ScreeningResult
 
 __all__ = ["OfflineBrain"]
@@ -109,6 +109,11 @@ _OFFER = re.compile(r"转人工|转接工作人员|为您转接")
 _CORRECTION = re.compile(r"不对|错了|不是这样|搞错|弄错|有误|改一下|更正")
 
 
+def _accepts(text: str) -> bool:
+    """Whether ``text`` is only a yes ("需要", "好的。")."""
+    return _ACCEPTS.fullmatch(text.strip(" 。.!！,，~～")) is not None
+
+
 def _remember_wishes(state: ConversationState, query: VacancyQuery | None) -> None:
     """What the person said they look for, kept for their profile (newest wins)."""
     if query is None:
@@ -151,7 +156,7 @@ class OfflineBrain:
             return Draft(reply("injection"), intent="out_of_scope")
         state = context.state
         offered, state.offered_handoff = state.offered_handoff, False
-        if offered and _ACCEPTS.fullmatch(context.text.strip(" 。.!！,，~～")):
+        if offered and _accepts(context.text):
             # "需要" to "需要的话，我可以为您转接工作人员".
             draft = self._handoff_request(
                 context, Understanding(intent="handoff_request", confidence=1.0)
@@ -316,8 +321,7 @@ class OfflineBrain:
         """What the person asked: this message, unless it only asks for a person ("转人工"),
         then the question or the check before it."""
         state = context.state
-        accepted = _ACCEPTS.fullmatch(context.text.strip(" 。.!！,，~～")) is not None
-        if accepted and "offered_on" in state.last_query:
+        if _accepts(context.text) and "offered_on" in state.last_query:
             # "需要" to an offer of a caseworker: the message the offer answered.
             return str(state.last_query["offered_on"])
         if not _ASKS_FOR_PERSON.search(context.text) or len(context.text) > 20:
@@ -594,7 +598,7 @@ class OfflineBrain:
                 c
                 for c in search.value or []
                 if c.article == source.article
-                and title_match_score(source.document, c.title) > 0
+                and title_matches(source.document, c.title)
                 and c.chunk_id not in {d.chunk_id for d in cited}
             ]
             if len(cited) >= 2:

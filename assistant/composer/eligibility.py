@@ -32,6 +32,14 @@ MAX_OPTIONS = 5
 
 # Who the eligibility answers are about.
 _SUBJECT: dict[Role, str] = {"job_seeker": "您", "employer": "贵单位", "agent": "来电人"}
+
+
+def _person(role: Role) -> str:
+    """Whom the facts asked about are of, as the reader says it: the caller for a hotline
+    agent ("来电人现在已经重新就业了吗？"), else the reader ("您")."""
+    return _SUBJECT[role] if role == "agent" else "您"
+
+
 # Notes of the engine that the figures already carry ("1234元（示例数据）").
 _SAMPLE_NOTE = "示例数据"
 # What rule authors note for staff ("待核实：…") is never shown to the person.
@@ -184,8 +192,7 @@ def eligibility_answer(
     one plain question."""
     subject = _SUBJECT[role]
     vocabulary = vocabulary or {}
-    # A hotline agent reads about the caller: "来电人现在已经重新就业了吗？".
-    person = _SUBJECT[role] if role == "agent" else "您"
+    person = _person(role)
     said_back = inferred_text(inferred or {}, vocabulary, person)
     if result.status in ("ended", "not_yet"):
         text = f"关于{result.title}：" + "".join(result.notes)
@@ -252,6 +259,5 @@ def screening_answer(screen: ScreeningResult, role: Role) -> tuple[str, list[Mis
     short = [q for q in screen.next_questions if not q.values or len(q.values) <= MAX_OPTIONS]
     questions = questions_to_ask(short or screen.next_questions)
     if questions:
-        person = subject if role == "agent" else "您"
-        lines.append("为了算得更准，请告诉我：\n" + questions_text(questions, person))
+        lines.append("为了算得更准，请告诉我：\n" + questions_text(questions, _person(role)))
     return "\n".join(lines), questions

@@ -6,6 +6,7 @@ plain question at a time."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from assistant import composer
 from assistant.answering import PolicyFinding
@@ -14,7 +15,19 @@ from assistant.tools import ToolOutcome
 from knowledge.policies.answers import Question, read_passages
 from knowledge.policies.models import Citation
 from knowledge.rules.engine import EligibilityEngine
-from knowledge.rules.models import MissingFact
+from knowledge.rules.models import EligibilityResult, MissingFact
+
+#: The day the calculator tests check on.
+CHECKED_ON = date(2026, 11, 15)
+
+
+def checked(
+    policy_id: str, facts: dict[str, Any], region: str = "000000"
+) -> tuple[EligibilityEngine, EligibilityResult]:
+    """An engine and its check of ``policy_id`` with ``facts`` on ``CHECKED_ON``."""
+    engine = EligibilityEngine()
+    return engine, engine.check(policy_id, facts, region=region, on_date=CHECKED_ON)
+
 
 EXPLAINER = """最长能领多久，看失业前用人单位和本人累计缴费的年限：
 
@@ -139,12 +152,10 @@ def test_one_question_at_a_time_and_never_more_than_five_options() -> None:
 
 
 def test_a_decided_duration_is_said_first_then_one_question() -> None:
-    engine = EligibilityEngine()
-    result = engine.check(
+    engine, result = checked(
         "unemployment_benefit",
         {"contribution_years": 7, "involuntary_separation": True},
-        region="440100",
-        on_date=date(2026, 11, 15),
+        "440100",
     )
     assert result.status == "need_more_facts"
     text, questions = composer.eligibility_answer(result, "job_seeker", vocabulary=engine.facts)
@@ -156,12 +167,10 @@ def test_a_decided_duration_is_said_first_then_one_question() -> None:
 
 
 def test_an_inference_is_said_so_it_can_be_corrected() -> None:
-    engine = EligibilityEngine()
-    result = engine.check(
+    engine, result = checked(
         "unemployment_benefit",
         {"contribution_years": 3, "involuntary_separation": True, "reemployed": False},
-        region="440100",
-        on_date=date(2026, 11, 15),
+        "440100",
     )
     text, _ = composer.eligibility_answer(
         result, "job_seeker", vocabulary=engine.facts,
@@ -171,12 +180,10 @@ def test_an_inference_is_said_so_it_can_be_corrected() -> None:
 
 
 def test_a_hotline_agent_is_asked_about_the_caller_not_addressed_as_the_caller() -> None:
-    engine = EligibilityEngine()
-    result = engine.check(
+    engine, result = checked(
         "unemployment_benefit",
         {"contribution_years": 7, "involuntary_separation": True},
-        region="410100",
-        on_date=date(2026, 11, 15),
+        "410100",
     )
     text, questions = composer.eligibility_answer(
         result, "agent", vocabulary=engine.facts,
@@ -212,15 +219,13 @@ def test_notes_for_staff_are_never_shown() -> None:
 
 
 def test_a_figure_that_waits_for_a_fact_is_asked_for_without_declaring_eligible() -> None:
-    engine = EligibilityEngine()
-    result = engine.check(
+    engine, result = checked(
         "social_insurance_subsidy",
         {
             "hire_is_employment_difficulty": True,
             "labor_contract_signed": True,
             "hire_social_insurance_paid": True,
         },
-        on_date=date(2026, 11, 15),
     )
     # Not "eligible" until the duration can be said (faults_samples f03).
     assert result.status == "need_more_facts"
@@ -233,20 +238,17 @@ def test_a_figure_that_waits_for_a_fact_is_asked_for_without_declaring_eligible(
 
 
 def test_an_ended_policy_says_where_to_ask_about_a_new_notice() -> None:
-    engine = EligibilityEngine()
-    result = engine.check("job_retention_refund", {}, on_date=date(2026, 11, 15))
+    _, result = checked("job_retention_refund", {})
     assert result.status == "ended"
     text, questions = composer.eligibility_answer(result, "employer")
     assert "2025-12-31" in text and "社会保险经办机构" in text and questions == []
 
 
 def test_the_conditions_just_met_are_said() -> None:
-    engine = EligibilityEngine()
-    result = engine.check(
+    engine, result = checked(
         "unemployment_benefit",
         {"contribution_years": 1, "involuntary_separation": True},
-        region="420100",
-        on_date=date(2026, 11, 15),
+        "420100",
     )
     text, _ = composer.eligibility_answer(
         result, "job_seeker", vocabulary=engine.facts, said=["contribution_years"]
