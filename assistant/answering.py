@@ -132,12 +132,13 @@ def _own_first(readings: list[PassageReading], audience: str | None) -> list[Pas
 CITED_ARTICLE_FIT = 0.5
 
 
-def _named_first(query: str, readings: list[PassageReading]) -> list[PassageReading]:
+def _named_first(query: str, readings: list[PassageReading]) -> tuple[list[PassageReading], bool]:
     """ "社会保险法第四十六条怎么规定的": the article named is the answer, whatever else
-    reads well (the 第四十六条 of another law included)."""
+    reads well (the 第四十六条 of another law included). Also whether it was found: the
+    question is then answerable, however little its other words say."""
     reference = parse_article_reference(query)
     if reference is None or not reference.title_hint:
-        return readings
+        return readings, False
 
     def fit(reading: PassageReading) -> float:
         citation = reading.citation
@@ -162,9 +163,9 @@ def _named_first(query: str, readings: list[PassageReading]) -> list[PassageRead
 
     best = max((fit(r) for r in readings), default=0.0)
     if best <= 0:
-        return readings
+        return readings, False
     named = [r for r in readings if fit(r) == best]
-    return named + [r for r in readings if fit(r) != best]
+    return named + [r for r in readings if fit(r) != best], True
 
 
 def _locality(citation: Citation) -> int:
@@ -224,12 +225,14 @@ def _find(
     if not citations:
         return finding
     audience = context.audience if prefer_own else None
-    finding.readings = _named_first(query, _own_first(read_passages(question, citations), audience))
+    finding.readings, named = _named_first(
+        query, _own_first(read_passages(question, citations), audience)
+    )
     # Without dense vectors (the vector store is down) the BM25-only model judges.
     dense = any(c.similarity is not None for c in citations)
     model = model or load_answerability(dense=dense)
     finding.confidence = model.judge(question, finding.readings, never, retriever.idf)
-    finding.answerable = finding.confidence >= model.threshold
+    finding.answerable = named or finding.confidence >= model.threshold
     return finding
 
 

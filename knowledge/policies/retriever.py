@@ -9,6 +9,7 @@ store or the embedder fails, search goes on with BM25 alone and says so in the l
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from knowledge.chinese import normalize, tokenize
 from knowledge.lexical import LexicalIndex
 from knowledge.policies.models import NATIONAL, Audience, Citation, PolicyChunk, PolicyDocument
 from knowledge.policies.references import (
+    ArticleReference,
     parse_article_reference,
     spell_article_numbers,
     title_match_score,
@@ -60,6 +62,27 @@ def _contiguous(parts: list[PolicyChunk], chunk_id: str, max_chars: int) -> list
             break
         high += 1
     return parts[low : high + 1]
+
+
+#: Passages citing the article a query names, kept first when the law itself is absent.
+CITING_PASSAGES = 3
+#: A source given as a title and an article right after it: "《社会保险法》第四十六条".
+_CITATION = re.compile(r"《[^《》]+》第[零〇一二两三四五六七八九十百千0-9]+条")
+
+
+def _cites(text: str, reference: ArticleReference) -> bool:
+    """Whether ``text`` gives the article ``reference`` names as a source. A list of a
+    law's articles after its version ("《…》（2018年修正）第四十四条、第四十五条…") does
+    not count: it names every article and speaks to none."""
+    for match in _CITATION.finditer(text):
+        cited = parse_article_reference(match.group(0))
+        if (
+            cited is not None
+            and cited.article_no == reference.article_no
+            and title_match_score(reference.title_hint, cited.title_hint) > 0
+        ):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -169,11 +192,12 @@ class PolicyRetriever:
         if not allowed or not query.strip():
             return []
         query = spell_article_numbers(normalize(query))
-        pinned = self._named_article(query, allowed)
         rankings: list[tuple[list[str], float]] = []
         similarity: dict[str, float] = {}
+        lexical = self._lexical_ranking(query, allowed)
         if mode in ("hybrid", "lexical"):
-            rankings.append((self._lexical_ranking(query, allowed), self.lexical_weight))
+            rankings.append((lexical, self.lexical_weight))
+        pinned = self._named_article(query, allowed, lexical)
         if mode in ("hybrid", "dense"):
             dense = self._dense_ranking_if_available(query, allowed, regions)
             if dense is not None:
@@ -249,7 +273,12 @@ class PolicyRetriever:
                     self._texts.popitem(last=False)
         return text
 
-    def _named_article(self, query: str, allowed: list[str]) -> list[PolicyChunk]:
+    def _named_article(
+        self, query: str, allowed: list[str], lexical: list[str]
+    ) -> list[PolicyChunk]:
+        """The article a query names ("社会保险法第四十六条"); where that law is not in the
+        knowledge, the passages among the ``lexical`` ranking that give it as their source
+        ("…（《中华人民共和国社会保险法》第四十六条）")."""
         reference = parse_article_reference(query)
         if reference is None or not reference.title_hint:
             return []
@@ -257,10 +286,13 @@ class PolicyRetriever:
             (title_match_score(reference.title_hint, self._documents[d].title), d) for d in allowed
         ]
         best = max((score for score, _ in scored), default=0.0)
-        if best <= 0:
-            return []
-        doc_ids = [d for score, d in scored if score == best]
-        return self.store.article_chunks(doc_ids, reference.article_no)
+        if best > 0:
+            doc_ids = [d for score, d in scored if score == best]
+            return self.store.article_chunks(doc_ids, reference.article_no)
+        chunks = self.store.chunks(lexical)
+        return [chunks[c] for c in lexical if c in chunks and _cites(chunks[c].text, reference)][
+            :CITING_PASSAGES
+        ]
 
     def _lexical_ranking(self, query: str, allowed: list[str]) -> list[str]:
         allowed_positions = np.asarray([self._doc_position[d] for d in allowed], dtype=np.int32)

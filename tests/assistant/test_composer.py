@@ -274,10 +274,12 @@ def test_the_article_named_is_answered_not_the_same_number_of_another_law() -> N
     )  # fmt: skip
     query = "社会保险法第四十六条怎么规定的"
     readings = read_passages(Question.read(query, lambda w: 1.0 + len(w)), [other, sil46])
-    assert _named_first(query, readings)[0].citation.title == "中华人民共和国社会保险法"
-    # No article named: the order read stays.
+    named, found = _named_first(query, readings)
+    assert named[0].citation.title == "中华人民共和国社会保险法"
+    assert found
+    # No article named: the order read stays, and nothing was found by name.
     plain = "失业金能领多久"
-    assert _named_first(plain, readings) == readings
+    assert _named_first(plain, readings) == (readings, False)
 
 
 def test_without_the_law_an_explainer_citing_the_article_named_answers_not_its_reference_list():
@@ -297,7 +299,9 @@ def test_without_the_law_an_explainer_citing_the_article_named_answers_not_its_r
     query = "社会保险法第五十一条规定了什么"
     readings = read_passages(Question.read(query, lambda w: 1.0 + len(w)), [basis, stop])
     assert readings[-1].citation.chapter == "八、依据"
-    assert _named_first(query, readings)[0].citation.chapter == "五、什么情况下会停发"
+    named, found = _named_first(query, readings)
+    assert named[0].citation.chapter == "五、什么情况下会停发"
+    assert found
 
 
 def test_a_question_that_goes_on_from_the_last_one_is_read_with_it() -> None:

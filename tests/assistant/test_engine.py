@@ -137,6 +137,20 @@ def test_policy_answer_leads_with_the_answer_then_names_its_source_and_quotes_it
     assert grounded(reply)
 
 
+@pytest.mark.parametrize("text", ["社会保险法第四十六条怎么规定的", "社会保险法第46条怎么规定的"])
+def test_an_article_of_a_law_not_loaded_is_answered_from_the_explainer_that_rests_on_it(
+    assistant: Assistant, text: str
+) -> None:
+    """Faults 8: the samples hold no 社会保险法, but the explainer's "二、能领多久" gives
+    its 第四十六条 as the source of each tier; its "八、依据" list only names it."""
+    reply = say(assistant, text)
+    assert tools(reply) == ["search_policies"]
+    assert "没有把握" not in reply.text
+    assert all(tier in reply.text for tier in ("十二个月", "十八个月", "二十四个月"))
+    assert "（二、能领多久）" in reply.text and "八、依据" not in reply.text
+    assert reply.handoff is None
+
+
 def test_unknown_policy_is_not_answered_and_a_caseworker_is_offered(assistant: Assistant) -> None:
     reply = say(assistant, "火星移民安家补贴是什么政策？")
     assert reply.confidence < load_answerability().threshold
