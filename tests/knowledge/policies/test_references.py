@@ -131,3 +131,17 @@ def test_article_numbers_in_digits_are_spelled_as_documents_write_them() -> None
     assert spell_article_numbers("社会保险法第46条怎么规定的") == "社会保险法第四十六条怎么规定的"
     assert spell_article_numbers("第10条和第 110 条") == "第十条和第一百一十条"
     assert spell_article_numbers("交了46个月") == "交了46个月"
+
+
+def test_a_passage_cites_an_article_when_the_title_comes_right_before_it() -> None:
+    from knowledge.policies.retriever import _cites
+
+    named = parse_article_reference("社会保险法第四十六条怎么规定的")
+    assert named is not None
+    section = "十年以上的最长二十四个月（《中华人民共和国社会保险法》第四十六条）。"
+    assert _cites(section, named)
+    # The same number of another law, and a list of every article after the law's
+    # version, do not cite it.
+    assert not _cites("（《社会保险经办条例》第四十六条）", named)
+    listing = "《中华人民共和国社会保险法》（2018年12月29日修正）第四十四条、第四十五条、第四十六条"
+    assert not _cites(listing, named)
