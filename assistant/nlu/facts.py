@@ -32,6 +32,13 @@ __all__ = ["FactReader", "FactReading"]
 # What is left where a rule used up text: matches no pattern and ends no clause.
 _USED = "\x00"
 _CLAUSE_END = re.compile(r"[,，。;；!！?？\n]")
+
+
+def _clauses_left(unstated: str, trim: str) -> list[str]:
+    """The clauses of a message that hold no stated fact (``unstated`` has their words
+    blanked out)."""
+    clauses = (c.strip(trim) for c in _CLAUSE_END.split(unstated) if _USED not in c)
+    return [c for c in clauses if c]
 _QUANTITIES = ("duration", "percent", "date", "number")
 _LABEL_PARTS = re.compile(r"[（）()、，,]|以上|含")
 
@@ -81,7 +88,7 @@ class FactReader:
         open_facts = [n for n in pending if n in self._vocabulary and n not in reading.facts]
         reading.answered = [n for n in pending if n in reading.facts]
         if open_facts:
-            answer = self._bare_answer(text, open_facts, today, reading.spans)
+            answer = self._bare_answer(text, open_facts, today, reading.spans, work)
             if answer is not None:
                 name, value = answer
                 reading.facts[name] = value
@@ -152,11 +159,18 @@ class FactReader:
     # -- answers to the last question ------------------------------------------------------
 
     def _bare_answer(
-        self, text: str, open_facts: list[str], today: date, stated: list[tuple[int, int]]
+        self,
+        text: str,
+        open_facts: list[str],
+        today: date,
+        stated: list[tuple[int, int]],
+        unstated: str,
     ) -> tuple[str, Any] | None:
         """The first open fact the reply answers: a yes or no answers the first open yes/no
         question — unless the words are part of a fact stated in the message ("交了2年" is
-        not a yes) — a bare number the first numeric one, an option the first choice."""
+        not a yes) — a bare number the first numeric one (the whole reply, or a clause of
+        it beside the clauses that state facts: "满十年了，公司倒闭了"), an option the first
+        choice. ``unstated``: ``text`` with the stated facts' words blanked out."""
         answers = self._lexicon.answers
         reply = text.strip(answers.trim)
         if not reply or answers.unknown.search(reply):
@@ -175,6 +189,15 @@ class FactReader:
                     value = self._yes_no(reply, standalone=bool(stated))
             elif definition.type in ("int", "float", "date"):
                 value = self._bare_value(reply, definition, today)
+                if value is None and stated:
+                    value = next(
+                        (
+                            v
+                            for clause in _clauses_left(unstated, answers.trim)
+                            if (v := self._bare_value(clause, definition, today)) is not None
+                        ),
+                        None,
+                    )
             elif definition.type == "enum":
                 value = self._option(reply, name)
             if value is not None:

@@ -301,6 +301,12 @@ ANSWERS: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
     ("120人", ("employer_insured_count",), {"employer_insured_count": 120}),
     ("3%", ("layoff_rate_percent",), {"layoff_rate_percent": 3.0}),
     ("12", ("ui_contribution_months_last_year",), {"ui_contribution_months_last_year": 12}),
+    # a bare figure as one clause, another clause stating a fact (fault 5)
+    (
+        "满十年了，公司倒闭了",
+        ("contribution_years",),
+        {"contribution_years": 10.0, "involuntary_separation": True},
+    ),
     # the first open numeric fact takes a bare number, after a yes/no one
     ("5年", ("involuntary_separation", "contribution_years"), {"contribution_years": 5.0}),
     ("第二个", ("certificate_level",), {"certificate_level": "level4"}),

@@ -25,6 +25,7 @@ CASES: list[tuple[str, tuple[str, ...], str | None, Intent]] = [
     ("我可以申请技能提升补贴吗", (), None, "eligibility_check"),
     ("像我这种情况符合条件吗", (), None, "eligibility_check"),
     ("我们企业能领多少扩岗补助", (), None, "eligibility_check"),
+    ("创业担保贷款我能申请不", (), None, "eligibility_check"),  # 能…不: yes or no
     ("帮我算一下我能领多少失业金", (), None, "eligibility_check"),
     ("我有资格办创业担保贷款吗", (), None, "eligibility_check"),
     ("我们公司可以申请哪些政策补贴", (), None, "eligibility_check"),
