@@ -39,6 +39,8 @@ def _clauses_left(unstated: str, trim: str) -> list[str]:
     blanked out)."""
     clauses = (c.strip(trim) for c in _CLAUSE_END.split(unstated) if _USED not in c)
     return [c for c in clauses if c]
+
+
 _QUANTITIES = ("duration", "percent", "date", "number")
 _LABEL_PARTS = re.compile(r"[（）()、，,]|以上|含")
 
