@@ -170,9 +170,9 @@ class FactReader:
     ) -> tuple[str, Any] | None:
         """The first open fact the reply answers: a yes or no answers the first open yes/no
         question — unless the words are part of a fact stated in the message ("交了2年" is
-        not a yes) — a bare number the first numeric one (the whole reply, or a clause of
-        it beside the clauses that state facts: "满十年了，公司倒闭了"), an option the first
-        choice. ``unstated``: ``text`` with the stated facts' words blanked out."""
+        not a yes) — a bare number the first numeric one (the whole reply when it states
+        no fact, else a clause of it that states none: "满十年了，公司倒闭了"), an option
+        the first choice. ``unstated``: ``text`` with the stated facts' words blanked out."""
         answers = self._lexicon.answers
         reply = text.strip(answers.trim)
         if not reply or answers.unknown.search(reply):
@@ -190,7 +190,9 @@ class FactReader:
                     # asked only with a yes or no of its own ("是的，已经做了失业登记").
                     value = self._yes_no(reply, standalone=bool(stated))
             elif definition.type in ("int", "float", "date"):
-                value = self._bare_value(reply, definition, today)
+                # A figure that states another fact ("2024年6月30日毕业的": the
+                # graduation date) does not also answer the question asked (the hire date).
+                value = None if stated else self._bare_value(reply, definition, today)
                 if value is None and stated:
                     value = next(
                         (

@@ -328,6 +328,8 @@ ANSWERS: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
         {"difficulty_category": "zero_employment_household"},
     ),
     ("2024-06-30", ("graduation_date",), {"graduation_date": date(2024, 6, 30)}),
+    # a date stated as another fact does not also answer the date asked (fault 5)
+    ("2024年6月30日毕业的", ("hire_date",), {"graduation_date": date(2024, 6, 30)}),
     ("去年7月", ("hire_date",), {"hire_date": date(2024, 7, 31)}),
 ]
 
