@@ -80,6 +80,7 @@ class FactReader:
             if found is None:
                 continue
             values, match = found
+            values = self._as_asked(rule, values, match, pending, reading, today)
             for name, value in values.items():
                 if name not in reading.facts and name in rule.infers:
                     reading.inferred[name] = match.group().strip(_USED)
@@ -118,6 +119,32 @@ class FactReader:
                 if values:
                     return values, match
         return None
+
+    def _as_asked(
+        self,
+        rule: FactRule,
+        values: dict[str, Any],
+        match: re.Match[str],
+        pending: Sequence[str],
+        reading: FactReading,
+        today: date,
+    ) -> dict[str, Any]:
+        """``values`` with the quantity given to the fact of the rule's ``when_asked`` that
+        the last question asked for: asked how many months the unit paid last year,
+        "去年失业保险交满了12个月" answers that, not the person's own years of contributions
+        the same words state otherwise."""
+        asked = [
+            n
+            for n in pending
+            if n in rule.when_asked and n in self._vocabulary and n not in reading.facts
+        ]
+        if not asked or any(name in pending for name in rule.take):
+            return values
+        definition = self._vocabulary[asked[0]]
+        value = self._quantity(definition, match, today, rule.default_month)
+        if value is None:
+            return values
+        return {n: v for n, v in values.items() if n not in rule.take} | {asked[0]: value}
 
     def _in_question(self, text: str, start: int, end: int) -> bool:
         before = [m.end() for m in _CLAUSE_END.finditer(text, 0, start)]

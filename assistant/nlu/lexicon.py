@@ -124,6 +124,7 @@ class _RawRule(_Raw):
     shares_text: bool = False
     default_month: int | None = Field(default=None, ge=1, le=12)
     infers: list[str] = Field(default_factory=list)
+    when_asked: list[str] = Field(default_factory=list)
 
 
 class _RawAnswers(_Raw):
@@ -161,6 +162,9 @@ class FactRule:
     # Facts of ``set`` that are inferred from what was said, not said themselves
     # ("正在找工作" says seeking_work and implies not reemployed).
     infers: tuple[str, ...] = ()
+    # Facts the quantity of ``take`` goes to instead when the question asked last was
+    # about one of them (the unit's months of contributions, not the person's years).
+    when_asked: tuple[str, ...] = ()
 
     @property
     def facts(self) -> tuple[str, ...]:
@@ -359,6 +363,8 @@ def _fact_lexicon(path: Path) -> FactLexicon:
             raise LexiconError(str(path), f"rules.{i}：需要 take 或 set")
         if not set(rule.infers) <= set(rule.set):
             raise LexiconError(str(path), f"rules.{i}：infers 只能是 set 里的事实")
+        if rule.when_asked and not rule.take:
+            raise LexiconError(str(path), f"rules.{i}：when_asked 需要 take")
         rules.append(
             FactRule(
                 take=tuple(rule.take),
@@ -368,6 +374,7 @@ def _fact_lexicon(path: Path) -> FactLexicon:
                 shares_text=rule.shares_text,
                 default_month=rule.default_month,
                 infers=tuple(rule.infers),
+                when_asked=tuple(rule.when_asked),
             )
         )
     a = raw.answers

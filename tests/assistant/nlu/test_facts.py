@@ -328,6 +328,12 @@ ANSWERS: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
         {"difficulty_category": "zero_employment_household"},
     ),
     ("2024-06-30", ("graduation_date",), {"graduation_date": date(2024, 6, 30)}),
+    # the unit's months of contributions last year, asked for, not the person's years
+    (
+        "去年失业保险交满了12个月",
+        ("ui_contribution_months_last_year",),
+        {"ui_contribution_months_last_year": 12},
+    ),
     # a date stated as another fact does not also answer the date asked (fault 5)
     ("2024年6月30日毕业的", ("hire_date",), {"graduation_date": date(2024, 6, 30)}),
     ("去年7月", ("hire_date",), {"hire_date": date(2024, 7, 31)}),
