@@ -29,7 +29,8 @@ from assistant.prompts import reply
 from assistant.tools import Toolbox, ToolOutcome
 from knowledge.policies.models import Citation
 from knowledge.policies.references import title_matches
-from knowledge.rules.models import EligibilityResult, MissingFact, ScreeningResult
+from knowledge.regions import ancestors
+from knowledge.rules.models import EligibilityResult, MissingFact, PolicyRule, ScreeningResult
 
 __all__ = ["OfflineBrain"]
 
@@ -101,12 +102,20 @@ _HEARSAY = re.compile(r"听说|听人说|有人说|别人说|是这样|真的吗
 _OWN_CASE = re.compile(
     r"(?:能|可以|可不可以|能不能|能否)(?:领|拿|申请|享受|认定|算|办|贷|补)|符合|算不算|够不够|领多少|领多久|领几个月"
 )
+#: What the person would get themselves ("失业金一个月能领多少钱"), not the standard
+#: the documents set ("一个月发多少").
+_OWN_AMOUNT = re.compile(r"(?:我|俺|本人)?(?:能|可以|能够)(?:领|拿)(?:到)?多少")
 #: A yes to an offer of a caseworker.
 _ACCEPTS = re.compile(r"需要|要|好|好的|好吧|可以|行|嗯|是的|对|转吧|转人工吧|麻烦了|麻烦你了|谢谢")
 #: Our replies' offer of a caseworker (prompts: sensitive topics, unsure answers).
 _OFFER = re.compile(r"转人工|转接工作人员|为您转接")
 #: "这不对" and the like, said of the profile just shown.
 _CORRECTION = re.compile(r"不对|错了|不是这样|搞错|弄错|有误|改一下|更正")
+
+
+def _knows_local_figures(rule: PolicyRule, region: str) -> bool:
+    """Whether ``rule`` sets figures of its own for ``region`` or a region above it."""
+    return any(rule.regions[code].parameters for code in ancestors(region) if code in rule.regions)
 
 
 def _accepts(text: str) -> bool:
@@ -309,6 +318,19 @@ class OfflineBrain:
             and not rule_question
         ):
             # "那每个月能补多少钱？" after a settled check: that policy's figure for this case.
+            return "eligibility_check"
+        if (
+            intent == "policy_question"
+            and rule is not None
+            and not in_check
+            and not rule_question
+            and _OWN_AMOUNT.search(text)
+            and _knows_local_figures(rule, context.tools.region)
+            and not (context.turn.role == "employer" and rule.audience == "job_seeker")
+        ):
+            # "郑州失业金一个月能领多少钱" where the calculator holds 郑州's standard: it says
+            # that figure and asks for what decides the rest. Elsewhere the documents say
+            # how the standard is set.
             return "eligibility_check"
         # "乙肝携带者被拒绝录用": a question of rights the intent examples did not place.
         asks_us = understanding.rights or rule_question or (intent == "out_of_scope" and asks)

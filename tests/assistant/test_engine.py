@@ -151,6 +151,20 @@ def test_an_article_of_a_law_not_loaded_is_answered_from_the_explainer_that_rest
     assert reply.handoff is None
 
 
+def test_what_one_would_get_is_checked_where_the_calculator_knows_the_local_figure(
+    assistant: Assistant,
+) -> None:
+    """郑州 has a (sample) standard in the rules: the check says it first and asks what
+    decides the rest; 广州 has none, so the documents say how the standard is set."""
+    zhengzhou = say(assistant, "郑州失业金一个月能领多少钱？", region="410100")
+    assert tools(zhengzhou) == ["check_eligibility"]
+    assert "1234元" in zhengzhou.text and "示例数据" in zhengzhou.text
+    assert zhengzhou.text.count("？") == 1
+    guangzhou = say(assistant, "失业金一个月能领多少钱？", user="u2", region="440100")
+    assert tools(guangzhou) == ["search_policies"]
+    assert "1234" not in guangzhou.text
+
+
 def test_unknown_policy_is_not_answered_and_a_caseworker_is_offered(assistant: Assistant) -> None:
     reply = say(assistant, "火星移民安家补贴是什么政策？")
     assert reply.confidence < load_answerability().threshold
