@@ -105,6 +105,11 @@ _OWN_CASE = re.compile(
 #: What the person would get themselves ("失业金一个月能领多少钱"), not the standard
 #: the documents set ("一个月发多少").
 _OWN_AMOUNT = re.compile(r"(?:我|俺|本人)?(?:能|可以|能够)(?:领|拿)(?:到)?多少")
+#: The person presses for a figure the documents may not give ("直接说个数就行，说不准也
+#:没关系"): none is made up.
+_PRESSES_FOR_A_FIGURE = re.compile(
+    r"(?:直接|随便|大概|估|猜)(?:说|给|报)?(?:一)?个(?:数|数字|大概)|说不准也没关系|不准也没关系"
+)
 #: A yes to an offer of a caseworker.
 _ACCEPTS = re.compile(r"需要|要|好|好的|好吧|可以|行|嗯|是的|对|转吧|转人工吧|麻烦了|麻烦你了|谢谢")
 #: Our replies' offer of a caseworker (prompts: sensitive topics, unsure answers).
@@ -444,6 +449,14 @@ class OfflineBrain:
             return self._unanswered(context, understanding, finding)
         context.state.last_query = {"policy": finding.query}
         text = composer.policy_answer(finding, context.tools.cite, context.turn.role)
+        answer = finding.answer
+        if (
+            _PRESSES_FOR_A_FIGURE.search(context.text)
+            and finding.question.kinds
+            and not (answer is not None and answer.gives_kind)
+        ):
+            # The documents give the rule, not the figure pressed for: say so first.
+            text = reply("no_figure_made_up") + "\n\n" + text
         return Draft(text, outcomes=[finding.search], confidence=finding.confidence)
 
     def _unanswered(

