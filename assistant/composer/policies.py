@@ -40,6 +40,11 @@ def quote_text(reading: PassageReading) -> str:
     return "\n".join(lines)
 
 
+#: The most articles named as an explainer's sources for the words quoted (a list of four
+#: items may rest on four).
+NAMED_SOURCES = 5
+
+
 def basis_text(reading: PassageReading) -> str:
     """Where the quoted words come from: "《中华人民共和国社会保险法》第四十六条" for a law's
     article; for an explainer or guide, its title and section, and the articles it names."""
@@ -56,7 +61,7 @@ def basis_text(reading: PassageReading) -> str:
                 if article not in named:
                     named.append(article)
     if named:
-        return f"{where}，其注明的依据是{'、'.join(named[:3])}"
+        return f"{where}，其注明的依据是{'、'.join(named[:NAMED_SOURCES])}"
     return where
 
 

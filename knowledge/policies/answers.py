@@ -462,27 +462,40 @@ def _step_labels(segment: Segment) -> list[str]:
     return [m.group(1) for m in labels if m] if labels and all(labels) else []
 
 
-def _candidates(segment: Segment) -> list[Sentence]:
-    """The sentences a lead may be taken from: a list's lead-in and each sentence of its
-    items (an item may hold several)."""
+_ITEM_LABEL = re.compile(r"^([^：:，,。；;]{2,12})[：:]")
+
+
+def _candidates(segment: Segment) -> list[tuple[Sentence, str]]:
+    """The sentences a lead may be taken from, each with the label of its list item
+    ("换城市工作：…"): a list's lead-in and each sentence of its items (an item may hold
+    several). The label says what the item is about; the lead leaves it out."""
     if segment.kind != "list":
-        return list(segment.sentences)
-    out: list[Sentence] = []
+        return [(s, "") for s in segment.sentences]
+    out: list[tuple[Sentence, str]] = []
     for index, sentence in enumerate(segment.sentences):
         if index == 0 and segment.lead_in:
-            out.append(sentence)
+            out.append((sentence, ""))
             continue
-        text = re.sub(r"^[^：:，,。；;]{2,12}[：:]", "", plain_text(sentence.text))
-        out += [Sentence(p) for p in re.split(r"(?<=[。！？])", text) if p.strip()]
+        text = plain_text(sentence.text)
+        label = _ITEM_LABEL.match(text)
+        text = text[label.end() :] if label else text
+        out += [
+            (Sentence(p), label.group(1) if label else "")
+            for p in re.split(r"(?<=[。！？])", text)
+            if p.strip()
+        ]
     return out
 
 
-def _sentence_score(sentence: Sentence, question: Question, kinds: AnswerKinds) -> float:
+def _sentence_score(
+    sentence: Sentence, question: Question, kinds: AnswerKinds, label: str = ""
+) -> float:
     text = normalize(plain_text(sentence.text))
     strength = kinds.strength(text, question.kinds) if question.kinds else 0.0
     # Within the clause that answers, the sentence that states the kind of answer asked
-    # leads; how many of the question's words it repeats only breaks ties.
-    return 2 * strength + question.coverage(text)
+    # leads; how many of the question's words it (with its item's label) repeats only
+    # breaks ties.
+    return 2 * strength + question.coverage(normalize(f"{label} {text}"))
 
 
 def lead_sentence(reading: PassageReading, kinds: AnswerKinds | None = None) -> str | None:
@@ -508,15 +521,17 @@ def lead_sentence(reading: PassageReading, kinds: AnswerKinds | None = None) -> 
     ):
         lead = "；".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
     else:
-        candidates = [s for s in _candidates(segment) if len(plain_text(s.text)) >= 6]
+        candidates = [c for c in _candidates(segment) if len(plain_text(c[0].text)) >= 6]
         if question.extreme:
             # "最多能领多久" over a tiered rule: the sentence with the tiers, not another
             # that repeats the cap ("……合并计算，但是最长不得超过24个月").
-            tiered = [s for s in candidates if _extreme_part(plain_text(s.text), question, kinds)]
+            tiered = [
+                c for c in candidates if _extreme_part(plain_text(c[0].text), question, kinds)
+            ]
             candidates = tiered or candidates
         if not candidates:
             return None
-        best = max(candidates, key=lambda s: _sentence_score(s, question, kinds))
+        best, _ = max(candidates, key=lambda c: _sentence_score(c[0], question, kinds, c[1]))
         text = plain_text(best.text)
         if segment.kind == "list" and segment.lead_in and best.text == segment.lead_in:
             items = [plain_text(s.text).rstrip("；;。") for s in segment.sentences[1:]]

@@ -267,3 +267,28 @@ def test_a_longest_question_leads_with_the_top_tier_not_another_sentence_with_th
     lead = lead_sentence(reading)
     assert lead is not None and lead.startswith("领取失业保险金的期限最长为24个月"), lead
     assert "10年以上" in lead
+
+
+OTHER_BENEFITS = """- **医疗保险**：领取失业保险金期间参加职工基本医疗保险，应缴的基本医疗保险费从失业保险基金中支付，个人不缴纳。
+- **丧葬补助金和抚恤金**：领取期间死亡的，向遗属发给一次性丧葬补助金和抚恤金，所需资金从失业保险基金中支付。
+- **换城市工作**：职工跨统筹地区就业的，失业保险关系随本人转移，缴费年限累计计算。"""
+
+
+def test_a_list_item_leads_by_what_its_label_says_it_is_about() -> None:
+    """ "换了个城市…缴费年限还算吗": the item labelled 换城市工作 answers; its label is left
+    out of the lead, the words of the law are not."""
+    question = Question.read("换了个城市上班，失业保险缴费年限还算吗", idf)
+    (reading,) = read_passages(
+        question,
+        [
+            citation(
+                OTHER_BENEFITS,
+                title="失业保险金怎么领：政策解读",
+                article=None,
+                chapter="四、领取期间的其他待遇",
+            )
+        ],
+    )
+    assert (
+        lead_sentence(reading) == "职工跨统筹地区就业的，失业保险关系随本人转移，缴费年限累计计算。"
+    )
