@@ -110,6 +110,10 @@ _OWN_AMOUNT = re.compile(r"(?:我|俺|本人)?(?:能|可以|能够)(?:领|拿)(?
 _PRESSES_FOR_A_FIGURE = re.compile(
     r"(?:直接|随便|大概|估|猜)(?:说|给|报)?(?:一)?个(?:数|数字|大概)|说不准也没关系|不准也没关系"
 )
+#: Someone speaking for a unit that hired someone ("我们公司招了一个…", "我们厂新录用了").
+_HIRES = re.compile(
+    r"(?:我们|我司|咱们)(?:公司|单位|企业|厂子?|店|工厂|机构)?(?:今年|刚|新|最近)*(?:招|录用|聘用|聘请)(?:了|用了)"
+)
 #: A yes to an offer of a caseworker.
 _ACCEPTS = re.compile(r"需要|要|好|好的|好吧|可以|行|嗯|是的|对|转吧|转人工吧|麻烦了|麻烦你了|谢谢")
 #: Our replies' offer of a caseworker (prompts: sensitive topics, unsure answers).
@@ -366,6 +370,10 @@ class OfflineBrain:
         speaks of a person hired. A job seeker's words are never an employer's facts."""
         rules = self.toolbox.rules
         role = context.turn.role
+        if role == "job_seeker" and _HIRES.search(context.text):
+            # "我们公司招了一个今年毕业的大学生": someone not known as an employer speaks
+            # for one; what they say of the person hired is the hire's.
+            role = "employer"
         active = rules.rules.get(context.state.active_policy or "")
         hiring = role == "employer" or (
             role == "agent"

@@ -178,6 +178,18 @@ def test_pressed_for_a_figure_the_documents_lack_it_says_it_makes_none_up(
     assert "编一个数字" not in plain.text
 
 
+def test_someone_speaking_for_a_unit_that_hired_keeps_the_hires_facts(
+    assistant: Assistant,
+) -> None:
+    """No role known (the default, a job seeker), but "我们公司招了…" speaks for a unit:
+    the graduate is the hire, so the check does not ask which group the hire is in."""
+    reply = say(assistant, "我们公司招了一个今年毕业的大学生，能申请一次性扩岗补助吗")
+    result = last_check(reply)
+    assert result["policy_id"] == "one_time_hiring_subsidy"
+    assert "属于哪一类" not in reply.text
+    assert "哪一天招用" in reply.text
+
+
 def test_unknown_policy_is_not_answered_and_a_caseworker_is_offered(assistant: Assistant) -> None:
     reply = say(assistant, "火星移民安家补贴是什么政策？")
     assert reply.confidence < load_answerability().threshold
