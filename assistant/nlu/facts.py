@@ -262,6 +262,9 @@ class FactReader:
                 continue
             if match.groupdict().get("duration") and definition.unit not in ("年", "月"):
                 continue
+            # "15%" answers a share asked for, never a number of months or people.
+            if match.groupdict().get("percent") and definition.unit != "%":
+                continue
             unit = match.groupdict().get("unit")
             if unit and unit not in self._lexicon.answers.unit_words.get(definition.unit or "", ()):
                 continue

@@ -355,6 +355,7 @@ def test_answers_to_the_pending_question(
         ("不知道", ("registered_unemployed",)),  # not an answer: the question stays open
         ("不清楚", ("age",)),
         ("5年", ("age",)),  # years are not an age
+        ("15%", ("months_to_retirement",)),  # a share is not a number of months (fault 5)
         ("45岁", ("contribution_years",)),  # nor is an age a number of years (it is an age)
         ("50人", ("age",)),
         ("第九个", ("certificate_level",)),  # there is no ninth option
