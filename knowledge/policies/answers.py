@@ -224,7 +224,10 @@ class Question:
         total = sum(self.words.values())
         if total <= 0:
             return 0.0
-        return sum(self.words[w] for w in self.found_in(text)) / total
+        found = self.found_in(text)
+        # Summed in the question's order, not the set's: the set's order changes with the
+        # process's hash seed, and so would the last bits of the sum and the ties it breaks.
+        return sum(weight for w, weight in self.words.items() if w in found) / total
 
 
 @dataclass(frozen=True)
