@@ -204,11 +204,19 @@ class Question:
             for w in dict.fromkeys(tokens)
         }
         terms: dict[str, tuple[str, ...]] = {}
+        # Longest phrase first, each stretch of the question read once: "找工作了" (a job
+        # found: 重新就业) is not also "找工作" (looking for one: 求职 就业).
+        taken = [False] * len(clean)
         for everyday, legal in legal_terms().items():
-            if everyday in clean:
-                for word in words:
-                    if word in everyday or everyday in word:
-                        terms[word] = (*terms.get(word, ()), *legal.split())
+            spans = [m.span() for m in re.finditer(re.escape(everyday), clean)]
+            spans = [(a, b) for a, b in spans if not any(taken[a:b])]
+            if not spans:
+                continue
+            for a, b in spans:
+                taken[a:b] = [True] * (b - a)
+            for word in words:
+                if word in everyday or everyday in word:
+                    terms[word] = (*terms.get(word, ()), *legal.split())
         return cls(clean, words, terms, kinds.asked(clean), kinds.asks_extreme(clean))
 
     def found_in(self, text: str) -> set[str]:

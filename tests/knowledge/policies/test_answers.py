@@ -292,3 +292,13 @@ def test_a_list_item_leads_by_what_its_label_says_it_is_about() -> None:
     assert (
         lead_sentence(reading) == "职工跨统筹地区就业的，失业保险关系随本人转移，缴费年限累计计算。"
     )
+
+
+def test_each_stretch_of_a_question_is_read_as_its_longest_everyday_phrase() -> None:
+    """ "找工作了还发吗" is a job found (重新就业), not a job looked for (求职 就业): the
+    longer phrase of the term table reads the stretch, the shorter one inside it does not."""
+    found = Question.read("失业保险金找工作了还发吗", idf)
+    assert any("重新就业" in legal for legal in found.terms.values())
+    assert not any("求职" in legal for legal in found.terms.values())
+    looking = Question.read("我在找工作，有什么补贴", idf)
+    assert any("求职" in legal for legal in looking.terms.values())
