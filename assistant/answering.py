@@ -17,7 +17,11 @@ from knowledge.chinese import normalize
 from knowledge.policies.answerability import AnswerabilityModel, load_answerability
 from knowledge.policies.answers import PassageReading, Question, read_passages
 from knowledge.policies.models import NATIONAL, Citation
-from knowledge.policies.references import parse_article_reference, title_match_score
+from knowledge.policies.references import (
+    cited_article_fit,
+    parse_article_reference,
+    title_match_score,
+)
 from knowledge.regions import ancestors
 
 __all__ = ["FOLLOW_UP_CHARS", "PolicyFinding", "answer_in_conversation", "find_policy_answer"]
@@ -147,19 +151,8 @@ def _named_first(query: str, readings: list[PassageReading]) -> tuple[list[Passa
         # Where the law itself is not in the knowledge, an explainer's section that names
         # the article as its source (in brackets or a table's 依据 column) speaks to it,
         # less than the article itself would.
-        cited = (
-            parse_article_reference(label)
-            for segment in reading.segments
-            for label in segment.segment.sources
-        )
-        return max(
-            (
-                CITED_ARTICLE_FIT * title_match_score(reference.title_hint, other.title_hint)
-                for other in cited
-                if other is not None and other.article_no == reference.article_no
-            ),
-            default=0.0,
-        )
+        labels = (label for segment in reading.segments for label in segment.segment.sources)
+        return CITED_ARTICLE_FIT * cited_article_fit(reference, labels)
 
     best = max((fit(r) for r in readings), default=0.0)
     if best <= 0:

@@ -217,10 +217,10 @@ class FactReader:
                     # asked only with a yes or no of its own ("是的，已经做了失业登记").
                     value = self._yes_no(reply, standalone=bool(stated))
             elif definition.type in ("int", "float", "date"):
-                # A figure that states another fact ("2024年6月30日毕业的": the
-                # graduation date) does not also answer the question asked (the hire date).
-                value = None if stated else self._bare_value(reply, definition, today)
-                if value is None and stated:
+                if stated:
+                    # A figure that states another fact ("2024年6月30日毕业的": the
+                    # graduation date) does not also answer the question asked (the hire
+                    # date); a clause that states none may ("满十年了，公司倒闭了").
                     value = next(
                         (
                             v
@@ -229,6 +229,8 @@ class FactReader:
                         ),
                         None,
                     )
+                else:
+                    value = self._bare_value(reply, definition, today)
             elif definition.type == "enum":
                 value = self._option(reply, name)
             if value is not None:

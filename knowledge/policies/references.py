@@ -10,12 +10,14 @@ name the user did not say ranks below the national document of the same name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from knowledge.chinese import parse_chinese_number, to_chinese_number
 
 __all__ = [
     "ArticleReference",
+    "cited_article_fit",
     "parse_article_reference",
     "spell_article_numbers",
     "title_match_score",
@@ -157,4 +159,19 @@ def spell_article_numbers(text: str) -> str:
     """ "第46条" written as documents write it, "第四十六条", so that the words match."""
     return _ARABIC_ARTICLE.sub(
         lambda m: f"第{to_chinese_number(parse_chinese_number(m.group(1)))}条", text
+    )
+
+
+def cited_article_fit(reference: ArticleReference, labels: Iterable[str]) -> float:
+    """How well the sources ``labels`` ("《中华人民共和国社会保险法》第四十六条") cite the
+    article ``reference`` names: the best title match among those of its number, 0 when
+    none is."""
+    cited = (parse_article_reference(label) for label in labels)
+    return max(
+        (
+            title_match_score(reference.title_hint, other.title_hint)
+            for other in cited
+            if other is not None and other.article_no == reference.article_no
+        ),
+        default=0.0,
     )

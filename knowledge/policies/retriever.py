@@ -9,7 +9,6 @@ store or the embedder fails, search goes on with BM25 alone and says so in the l
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
@@ -25,8 +24,10 @@ from connectors.vectorstore import VectorStore
 from knowledge.chinese import normalize, tokenize
 from knowledge.lexical import LexicalIndex
 from knowledge.policies.models import NATIONAL, Audience, Citation, PolicyChunk, PolicyDocument
+from knowledge.policies.passages import segments
 from knowledge.policies.references import (
     ArticleReference,
+    cited_article_fit,
     parse_article_reference,
     spell_article_numbers,
     title_match_score,
@@ -66,23 +67,15 @@ def _contiguous(parts: list[PolicyChunk], chunk_id: str, max_chars: int) -> list
 
 #: Passages citing the article a query names, kept first when the law itself is absent.
 CITING_PASSAGES = 3
-#: A source given as a title and an article right after it: "《社会保险法》第四十六条".
-_CITATION = re.compile(r"《[^《》]+》第[零〇一二两三四五六七八九十百千0-9]+条")
 
 
 def _cites(text: str, reference: ArticleReference) -> bool:
-    """Whether ``text`` gives the article ``reference`` names as a source. A list of a
-    law's articles after its version ("《…》（2018年修正）第四十四条、第四十五条…") does
-    not count: it names every article and speaks to none."""
-    for match in _CITATION.finditer(text):
-        cited = parse_article_reference(match.group(0))
-        if (
-            cited is not None
-            and cited.article_no == reference.article_no
-            and title_match_score(reference.title_hint, cited.title_hint) > 0
-        ):
-            return True
-    return False
+    """Whether ``text`` gives the article ``reference`` names as a source (an explainer's
+    "（《…》第四十六条）", a table's 依据 column). A list of a law's articles after its
+    version ("《…》（2018年修正）第四十四条、第四十五条…") is no source: it names every
+    article and speaks to none."""
+    labels = (label for segment in segments(text) for label in segment.sources)
+    return cited_article_fit(reference, labels) > 0
 
 
 @dataclass(frozen=True)
@@ -194,8 +187,8 @@ class PolicyRetriever:
         query = spell_article_numbers(normalize(query))
         rankings: list[tuple[list[str], float]] = []
         similarity: dict[str, float] = {}
-        lexical = self._lexical_ranking(query, allowed)
-        if mode in ("hybrid", "lexical"):
+        lexical = self._lexical_ranking(query, allowed) if mode != "dense" else None
+        if lexical is not None:
             rankings.append((lexical, self.lexical_weight))
         pinned = self._named_article(query, allowed, lexical)
         if mode in ("hybrid", "dense"):
@@ -274,11 +267,11 @@ class PolicyRetriever:
         return text
 
     def _named_article(
-        self, query: str, allowed: list[str], lexical: list[str]
+        self, query: str, allowed: list[str], lexical: list[str] | None
     ) -> list[PolicyChunk]:
         """The article a query names ("社会保险法第四十六条"); where that law is not in the
-        knowledge, the passages among the ``lexical`` ranking that give it as their source
-        ("…（《中华人民共和国社会保险法》第四十六条）")."""
+        knowledge, the passages among the ``lexical`` ranking (made here in dense-only mode)
+        that give it as their source ("…（《中华人民共和国社会保险法》第四十六条）")."""
         reference = parse_article_reference(query)
         if reference is None or not reference.title_hint:
             return []
@@ -289,6 +282,8 @@ class PolicyRetriever:
         if best > 0:
             doc_ids = [d for score, d in scored if score == best]
             return self.store.article_chunks(doc_ids, reference.article_no)
+        if lexical is None:
+            lexical = self._lexical_ranking(query, allowed)
         chunks = self.store.chunks(lexical)
         return [chunks[c] for c in lexical if c in chunks and _cites(chunks[c].text, reference)][
             :CITING_PASSAGES
