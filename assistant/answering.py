@@ -18,6 +18,7 @@ from knowledge.policies.answerability import AnswerabilityModel, load_answerabil
 from knowledge.policies.answers import PassageReading, Question, read_passages
 from knowledge.policies.models import NATIONAL, Citation
 from knowledge.policies.references import (
+    ArticleReference,
     cited_article_fit,
     parse_article_reference,
     title_match_score,
@@ -92,6 +93,9 @@ class PolicyFinding:
             # Its clause holds about as much of the question as the best one's does.
             and r.answer.coverage >= min(0.5, COMPANION_SHARE * best_coverage)
             and (r.answer.strength > 0 or not r.kinds_asked)
+            # Not the same words again: a rule restated by another (often older) document,
+            # such as a judicial interpretation consolidated into a newer one, adds nothing.
+            and not _restates(r, best)
         ]
         # The one whose clause holds most of the question, then the best read.
         companion = max(
@@ -107,6 +111,13 @@ class PolicyFinding:
     def related(self) -> list[Citation]:
         """The passages to list as sources: the ones the answer quotes."""
         return [r.citation for r in self.quoted()]
+
+
+def _restates(reading: PassageReading, other: PassageReading) -> bool:
+    """Whether ``reading``'s answering clause is word for word ``other``'s."""
+    if reading.answer is None or other.answer is None:
+        return False
+    return normalize(reading.answer.segment.plain) == normalize(other.answer.segment.plain)
 
 
 #: A passage of the person's own documents reading this well is preferred to the best.
@@ -159,6 +170,27 @@ def _named_first(query: str, readings: list[PassageReading]) -> tuple[list[Passa
         return readings, False
     named = [r for r in readings if fit(r) == best]
     return named + [r for r in readings if fit(r) != best], True
+
+
+def _primary_first(readings: list[PassageReading]) -> list[PassageReading]:
+    """When the best reading is an explainer's section whose answering clause names the
+    article it rests on ("（《中华人民共和国社会保险法》第四十六条）") and that article is among
+    the passages read, the law's own words answer first: the primary source, not its
+    paraphrase."""
+    best = readings[0] if readings else None
+    if best is None or best.citation.article_no is not None or best.answer is None:
+        return readings
+    labels = best.answer.segment.sources
+    if not labels:
+        return readings
+    for index, reading in enumerate(readings[1:], start=1):
+        citation = reading.citation
+        if citation.article_no is None or citation.article is None:
+            continue
+        article = ArticleReference(citation.title, citation.article_no, citation.article)
+        if cited_article_fit(article, labels) > 0:
+            return [reading, *readings[:index], *readings[index + 1 :]]
+    return readings
 
 
 def _locality(citation: Citation) -> int:
@@ -219,7 +251,7 @@ def _find(
         return finding
     audience = context.audience if prefer_own else None
     finding.readings, named = _named_first(
-        query, _own_first(read_passages(question, citations), audience)
+        query, _primary_first(_own_first(read_passages(question, citations), audience))
     )
     # Without dense vectors (the vector store is down) the BM25-only model judges.
     dense = any(c.similarity is not None for c in citations)

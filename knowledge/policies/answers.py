@@ -217,6 +217,15 @@ class Question:
             for word in words:
                 if word in everyday or everyday in word:
                     terms[word] = (*terms.get(word, ()), *legal.split())
+        # An everyday word the passages never use ("走人") is found only as its legal term
+        # ("解除劳动合同"): it weighs what finding that term says, not the rarity of a word
+        # no passage holds.
+        never = idf("\u0000")
+        for word, legal_words in terms.items():
+            if idf(word) >= never:
+                words[word] = min(
+                    words[word], max(idf(t) for term in legal_words for t in tokenize(term))
+                )
         return cls(clean, words, terms, kinds.asked(clean), kinds.asks_extreme(clean))
 
     def found_in(self, text: str) -> set[str]:

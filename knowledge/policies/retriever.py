@@ -65,6 +65,11 @@ def _contiguous(parts: list[PolicyChunk], chunk_id: str, max_chars: int) -> list
     return parts[low : high + 1]
 
 
+#: Sections of one document without articles (a guide, an explainer) among the passages
+#: a whole-article search returns: a long guide whose every section reads like the
+#: question would otherwise crowd out the articles of the laws.
+GUIDE_SECTIONS = 2
+
 #: Passages citing the article a query names, kept first when the law itself is absent.
 CITING_PASSAGES = 3
 
@@ -199,8 +204,9 @@ class PolicyRetriever:
         fused = self._fuse(rankings)
         chunks = {c.id: c for c in pinned}
         top = list(chunks) + [c for c, _ in fused if c not in chunks]
-        # Two passages of one article widen to the same article: fetch a few more.
-        top = top[: k + 3 if whole else k]
+        # Passages of one article widen to the same article, and a guide's sections past
+        # the first few are left out: fetch more.
+        top = top[: k * 3 if whole else k]
         chunks |= self.store.chunks([c for c in top if c not in chunks])
         scores = dict(fused)
         # A named article outranks everything fused, so it carries the top possible score.
@@ -215,12 +221,23 @@ class PolicyRetriever:
         if not whole:
             return found
         passages: dict[tuple[str, str], Citation] = {}
+        sections: Counter[str] = Counter()
+        # Only where laws' articles compete with the guides: a knowledge of guides alone
+        # answers from their sections.
+        cap = GUIDE_SECTIONS if any(c.article_no is not None for c in found) else k
         for citation in found:
             place = str(citation.article_no) if citation.article_no else citation.chapter or ""
             key = (citation.doc_id, place or citation.chunk_id)
-            if key not in passages:
-                passages[key] = self.whole(citation)
-        return list(passages.values())[:k]
+            if key in passages:
+                continue
+            if citation.article_no is None:
+                if sections[citation.doc_id] >= cap:
+                    continue
+                sections[citation.doc_id] += 1
+            passages[key] = self.whole(citation)
+            if len(passages) == k:
+                break
+        return list(passages.values())
 
     def idf(self, word: str) -> float:
         """How rare ``word`` is among the indexed passages (a word never seen is rarest)."""

@@ -131,6 +131,23 @@ def test_a_law_and_its_regulation_that_both_answer_are_both_quoted() -> None:
     assert titles == {"失业保险条例", SIL}
 
 
+def test_a_rule_restated_word_for_word_by_another_document_is_quoted_once() -> None:
+    """解释（一）(2020) took over 解释（三）'s 第九条 word for word: the answer quotes the
+    rule once, not the same words again as a second legal basis."""
+    rule = (
+        "劳动者主张加班费的，应当就加班事实的存在承担举证责任。但劳动者有证据证明用人单位"
+        "掌握加班事实存在的证据，用人单位不提供的，由用人单位承担不利后果。"
+    )
+    newer = citation(f"第四十二条 {rule}", "最高人民法院关于审理劳动争议案件适用法律问题的解释（一）",
+                     article="第四十二条", article_no=42)  # fmt: skip
+    older = citation(f"第九条 {rule}", "最高人民法院关于审理劳动争议案件适用法律若干问题的解释（三）",
+                     article="第九条", article_no=9)  # fmt: skip
+    found = finding("想跟公司要加班费，打卡记录都在公司，我拿不出证据咋办", [newer, older])
+    assert len(found.quoted()) == 1
+    text = composer.policy_answer(found, numbered, "job_seeker")
+    assert text.count("应当就加班事实的存在承担举证责任") == 2  # the lead and one quote
+
+
 def test_not_sure_offers_a_caseworker_and_states_nothing() -> None:
     text = composer.unsure_answer()
     assert "没有找到" in text and "转人工" in text

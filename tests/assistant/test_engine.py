@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -493,3 +494,22 @@ def test_a_question_outside_the_service_is_looked_up_then_declined(assistant: As
     assert reply.intent == "out_of_scope"
     assert "超出了我的服务范围" in reply.text
     assert reply.handoff is None
+
+
+def test_beside_the_explainer_the_law_it_rests_on_is_quoted_in_its_own_words(
+    make_assistant: AssistantFactory, laws_cn: Path
+) -> None:
+    """Faults 8 with the law loaded: the explainer's "二、能领多久" table reads best, but it
+    names 社会保险法第四十六条 as its source and that article is in the knowledge, so the
+    answer quotes the law's own words, not the paraphrase."""
+    assistant = make_assistant()
+    report = assistant.offline.toolbox.knowledge.ingest_manifest(
+        laws_cn / "manifest.jsonl", only=["社会法/社会保险法(2018-12-29).md"]
+    )
+    assert not report.problems and len(report.added) == 1
+    reply = say(assistant, "失业保险金最长能领多久")
+    first = reply.citations[0]
+    assert (first.title, first.article) == ("中华人民共和国社会保险法", "第四十六条")
+    assert "领取失业保险金的期限最长为二十四个月" in reply.text
+    assert "依据《中华人民共和国社会保险法》第四十六条" in reply.text
+    assert grounded(reply)

@@ -302,3 +302,20 @@ def test_each_stretch_of_a_question_is_read_as_its_longest_everyday_phrase() -> 
     assert not any("求职" in legal for legal in found.terms.values())
     looking = Question.read("我在找工作，有什么补贴", idf)
     assert any("求职" in legal for legal in looking.terms.values())
+
+
+def test_an_everyday_word_no_passage_uses_weighs_what_its_legal_term_says() -> None:
+    """ "走人" is in no law; it is found only as 解除劳动合同, a phrase of common words. It
+    weighs what finding those words says, not the rarity of a word never seen, so a
+    passage on 解除劳动合同 does not outweigh the one holding the question's 违约金."""
+    seen = {"违约金": 6.2, "解除": 2.75, "劳动合同": 2.24, "劳动": 0.74, "合同": 1.87}
+
+    def corpus_idf(word: str) -> float:
+        return seen.get(word, 8.9)  # 8.9: never seen, as the retriever's idf says
+
+    question = Question.read("干不满两年走人要赔违约金吗", corpus_idf)
+    assert question.words["走人"] == 2.75  # its term's rarest word, 解除
+    assert question.words["违约金"] == 6.2
+    penalty = "用人单位不得与劳动者约定由劳动者承担违约金。"
+    leaving = "劳动者提前三十日以书面形式通知用人单位，可以解除劳动合同。"
+    assert question.coverage(penalty) > question.coverage(leaving)

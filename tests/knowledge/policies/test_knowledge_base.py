@@ -10,6 +10,7 @@ import pytest
 
 from connectors.database import Database
 from knowledge.policies.knowledge_base import KnowledgeBase
+from knowledge.policies.retriever import GUIDE_SECTIONS
 from tests.conftest import FIXTURES, MemoEmbedder, make_knowledge_base
 
 KB_FIXTURES = FIXTURES / "kb"
@@ -296,3 +297,56 @@ def test_the_knowledge_base_works_on_both_databases(
     assert (hits[0].article_no, hits[0].valid_from) == (4, date(2020, 1, 1))
     old = next(d for d in kb.documents() if d.valid_to)
     assert old.valid_to == date(2024, 7, 1) and old.superseded_by == "stipend-2024.md"
+
+
+GUIDE = "# 测试加班费攻略\n\n" + "\n\n".join(
+    f"## {heading}\n\n{body}"
+    for heading, body in [
+        ("标准工时制", "工作日加班的，加班费按不低于本人小时工资的150%支付，公司不得拒付加班费。"),
+        ("综合工时制", "综合工时制下超过法定标准工作时间的部分，加班费按150%支付。"),
+        ("休息日加班", "休息日加班又不能安排补休的，加班费按200%支付。"),
+        ("法定节假日加班", "法定节假日加班的，加班费按300%支付，不能以补休代替加班费。"),
+        ("加班费的证据", "要加班费，先收集考勤记录、加班审批单等加班费证据。"),
+    ]
+)
+LAW = (
+    "# 测试劳动法\n\n第四十四条 有下列情形之一的，用人单位应当按照下列标准支付高于劳动者"
+    "正常工作时间工资的工资报酬：\n（一）安排劳动者延长工作时间的，支付不低于工资的百分之一百"
+    "五十的工资报酬；\n（二）休息日安排劳动者工作又不能安排补休的，支付不低于工资的百分之二百"
+    "的工资报酬。\n\n第四十五条 国家实行带薪年休假制度。\n"
+)
+
+
+def _ingest(knowledge_base: KnowledgeBase, folder: Path, documents: dict[str, str]) -> None:
+    folder.mkdir()
+    lines = []
+    for name, (title, text) in documents.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        lines.append(
+            f'{{"path": "{name}", "title": "{title}", "region": "000000", '
+            f'"level": "national", "category": "其他", "valid_from": "2020-01-01"}}'
+        )
+    (folder / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = knowledge_base.ingest_manifest(folder / "manifest.jsonl")
+    assert not report.problems, report.problems
+
+
+def test_a_guide_whose_every_section_reads_like_the_question_leaves_room_for_the_law(
+    knowledge_base: KnowledgeBase, tmp_path: Path
+) -> None:
+    _ingest(
+        knowledge_base,
+        tmp_path / "docs",
+        {"guide.md": ("测试加班费攻略", GUIDE), "law.md": ("测试劳动法", LAW)},
+    )
+    hits = knowledge_base.search("工作日加班的加班费怎么算", on_date=DAY, k=3, whole=True)
+    assert sum(c.title == "测试加班费攻略" for c in hits) == GUIDE_SECTIONS == 2
+    assert any(c.title == "测试劳动法" and c.article_no == 44 for c in hits)
+
+
+def test_a_knowledge_of_guides_alone_answers_from_all_their_sections(
+    knowledge_base: KnowledgeBase, tmp_path: Path
+) -> None:
+    _ingest(knowledge_base, tmp_path / "docs", {"guide.md": ("测试加班费攻略", GUIDE)})
+    hits = knowledge_base.search("工作日加班的加班费怎么算", on_date=DAY, k=4, whole=True)
+    assert len(hits) == 4 and {c.title for c in hits} == {"测试加班费攻略"}
