@@ -22,3 +22,10 @@ def test_the_table_is_well_formed() -> None:
     assert all(word and legal for word, legal in terms.items())
     lengths = [len(word) for word in terms]
     assert lengths == sorted(lengths, reverse=True)
+
+
+def test_how_people_say_death_injury_on_the_way_and_fraud_reads_as_the_law_says_it() -> None:
+    assert "死亡" in expand_query("我舅舅领失业金期间突发疾病去世了，家里人能领到什么钱吗")
+    assert "上下班途中" in expand_query("下班路上骑电动车被车撞了算工伤吗")
+    assert "交通事故" in expand_query("出了车祸还能认定工伤吗")
+    assert "骗取" in expand_query("有人冒领失业金会怎么样")
