@@ -33,6 +33,9 @@ PASSAGES = 10
 FOLLOW_UP_CHARS = 12
 #: ... when the passage found for both covers this share of the short question's words.
 FOLLOW_UP_COVERAGE = 0.5
+#: A question unanswerable alone takes the previous topic's answer when that holds this
+#: share of its words.
+CONTEXT_COVERAGE = 0.15
 #: A longer question that says it goes on from the previous one ("那要是干满一年了还是没签
 #: 呢", "要是下班先去买了个菜再回家，路上出的事呢") may follow it up too, up to this length.
 CONTINUATION_CHARS = 40
@@ -282,9 +285,14 @@ def answer_in_conversation(
     question ("那要是…呢"), names no policy and the topic of the ``previous`` question
     answers it better ("需要带什么材料" after "失业金怎么申请") — read together with that
     question. A short question the previous topic does not speak to ("你们几点下班") stays
-    on its own."""
+    on its own. A longer one that the knowledge cannot answer on its own ("到现在都五个月了
+    公司还是拖着不签，我能要点啥") is read with the previous question too, and answered so
+    when that answers it and speaks to some of its words."""
     own = find_policy_answer(toolbox, text, context, all_audiences=all_audiences)
-    if not previous or names_policy or not _follows_up(text):
+    if not previous or names_policy:
+        return own
+    follows_up = _follows_up(text)
+    if not follows_up and (own.answerable or own.unknown_topic):
         return own
     together = find_policy_answer(
         toolbox, f"{previous} {text}", context, all_audiences=all_audiences
@@ -302,9 +310,13 @@ def answer_in_conversation(
     answer = together.answer
     # It speaks to the short question when it has its words, or gives the kind of answer
     # it asks for ("要带啥" — the materials; "每个月能补多少钱" — an amount).
-    speaks_to_it = answer is not None and (
+    coverage = (
         own.question.coverage(normalize(f"{answer.citation.chapter or ''} {answer.citation.quote}"))
-        >= FOLLOW_UP_COVERAGE
+        if answer is not None
+        else 0.0
+    )
+    speaks_to_it = answer is not None and (
+        coverage >= FOLLOW_UP_COVERAGE
         or (
             bool(own.question.kinds)
             and answer.answer is not None
@@ -314,6 +326,15 @@ def answer_in_conversation(
     # A follow-up stays on the topic when the topic answers it ("去哪申请？要带啥" after a
     # check of 灵活就业社保补贴 is about that subsidy, however well another policy's
     # "怎么申请" reads on its own).
-    if together.answerable and speaks_to_it:
+    if together.answerable and speaks_to_it and follows_up:
+        return together
+    # Unanswerable alone, answerable with the topic it goes on from, and that answer holds
+    # some of its words: the topic was left unsaid.
+    if (
+        together.answerable
+        and not own.answerable
+        and not own.unknown_topic
+        and coverage >= (CONTEXT_COVERAGE)
+    ):
         return together
     return own

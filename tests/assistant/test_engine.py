@@ -513,3 +513,26 @@ def test_beside_the_explainer_the_law_it_rests_on_is_quoted_in_its_own_words(
     assert "领取失业保险金的期限最长为二十四个月" in reply.text
     assert "依据《中华人民共和国社会保险法》第四十六条" in reply.text
     assert grounded(reply)
+
+
+def test_a_question_unanswerable_alone_is_answered_with_the_topic_it_goes_on_from(
+    make_assistant: AssistantFactory, laws_cn: Path
+) -> None:
+    """ "到现在都五个月了公司还是拖着不签，我能要点啥" says neither 合同 nor 期满: alone, the
+    knowledge cannot answer it; after the question about a contract that expired while the
+    worker kept working, it is that topic (山东省劳动合同条例第五十七条, 二倍的工资)."""
+    assistant = make_assistant()
+    report = assistant.offline.toolbox.knowledge.ingest_manifest(
+        laws_cn / "manifest.jsonl",
+        only=["local/山东地方法规/地方性法规/山东/山东省劳动合同条例(2013-08-01).md"],
+    )
+    assert not report.problems and len(report.added) == 1
+    follow_up = "到现在都五个月了公司还是拖着不签，我能要点啥"
+    alone = say(assistant, follow_up, user="alone", region="370100")
+    assert "没有把握" in alone.text
+    say(assistant, "俺在济南上班，合同去年年底就到期了，公司没说续签，我一直照常上班，这算啥情况",
+        user="u9", region="370100")  # fmt: skip
+    reply = say(assistant, follow_up, user="u9", region="370100")
+    assert [(c.title, c.article) for c in reply.citations] == [("山东省劳动合同条例", "第五十七条")]
+    assert "二倍的工资" in reply.text and "没有把握" not in reply.text
+    assert reply.handoff is None
