@@ -146,6 +146,36 @@ def _own_first(readings: list[PassageReading], audience: str | None) -> list[Pas
     return [readings[own], *readings[:own], *readings[own + 1 :]]
 
 
+#: A passage of the person's region's own rules reading this well is preferred to the best
+#: national one.
+LOCAL_SHARE = 0.9
+
+
+def _is_article(reading: PassageReading) -> bool:
+    return reading.citation.article_no is not None
+
+
+def _local_first(readings: list[PassageReading]) -> list[PassageReading]:
+    """Near-ties between articles go to the rules of the person's region: a 上海 worker
+    asking when the contract counts from reads 上海市劳动合同条例 before the national law
+    (the search admits only the person's region and the places above it). Guides are left
+    in their order: a local guide's section restating the national rule is no local rule."""
+    if not readings or _locality(readings[0].citation) > 0 or not _is_article(readings[0]):
+        return readings
+    best = readings[0].score
+    local = next(
+        (
+            i
+            for i, r in enumerate(readings[1:], start=1)
+            if _locality(r.citation) > 0 and _is_article(r) and r.score >= LOCAL_SHARE * best
+        ),
+        None,
+    )
+    if local is None:
+        return readings
+    return [readings[local], *readings[:local], *readings[local + 1 :]]
+
+
 #: How well an explainer's section citing the article named fits, against the article.
 CITED_ARTICLE_FIT = 0.5
 
@@ -254,7 +284,8 @@ def _find(
         return finding
     audience = context.audience if prefer_own else None
     finding.readings, named = _named_first(
-        query, _primary_first(_own_first(read_passages(question, citations), audience))
+        query,
+        _primary_first(_local_first(_own_first(read_passages(question, citations), audience))),
     )
     # Without dense vectors (the vector store is down) the BM25-only model judges.
     dense = any(c.similarity is not None for c in citations)

@@ -328,3 +328,24 @@ def test_a_question_that_goes_on_from_the_last_one_is_read_with_it() -> None:
     assert _follows_up("那要是干满一年了还是没签呢")
     assert _follows_up("要是下班先去菜市场买了个菜再回家，路上出的事呢？")
     assert not _follows_up("公司已经两个月没发工资了，我不想干了，自己提离职公司要给补偿吗")
+
+
+def test_near_ties_between_articles_go_to_the_region_s_own_rule_not_to_a_local_guide() -> None:
+    from assistant.answering import _local_first
+    from knowledge.policies.answers import PassageReading
+
+    question = Question.read("入职时间该从哪天算", lambda w: 1.0 + len(w))
+
+    def reading(title: str, score: float, *, region: str, article_no: int | None) -> PassageReading:
+        cited = citation("……", title, article=f"第{article_no}条" if article_no else None,
+                         article_no=article_no, chapter=None if article_no else "一、怎么算",
+                         region=region)  # fmt: skip
+        return PassageReading(question, cited, 0, [], 0.5, score=score)
+
+    national = reading("中华人民共和国劳动合同法", 1.00, region="000000", article_no=7)
+    shanghai = reading("上海市劳动合同条例", 0.95, region="310000", article_no=22)
+    far_behind = reading("上海市劳动合同条例", 0.80, region="310000", article_no=22)
+    guide = reading("上海市入职指南", 0.99, region="310000", article_no=None)
+    assert _local_first([national, shanghai])[0] is shanghai
+    assert _local_first([national, far_behind])[0] is national
+    assert _local_first([national, guide])[0] is national
