@@ -60,6 +60,8 @@ _BENEFIT = re.compile(
 #: A leave named by name ("育儿假", "陪产假"): when no passage names it, an answer about
 #: another leave (产假, 年休假) does not answer.
 _NAMED_LEAVE = re.compile(r"育儿假|陪产假|护理假|婚假|丧假|探亲假")
+#: A verb between what a benefit is for and the word 补贴: "买车有补贴", "能领补贴".
+_HAVE = re.compile(r"(?:能|可以|会|还)?(?:有|领|拿|享受)$")
 _GENERIC = ("什么", "哪些", "多少", "有没有", "这个", "那个", "一些", "有啥")
 #: Asks for a sum of money (a percentage does not answer it).
 _MONEY = re.compile(
@@ -77,11 +79,17 @@ def _scaled(similarity: float | None) -> float:
 
 def _benefit_missing(question: Question, context: str) -> float:
     for match in _BENEFIT.finditer(question.text):
-        qualifier = match.group(1)
-        if any(g in qualifier for g in _GENERIC):
+        # "结婚有补贴" names 结婚补贴; "能有补贴" names none.
+        qualifier = _HAVE.sub("", match.group(1))
+        if len(qualifier) < 2 or any(g in qualifier for g in _GENERIC):
             continue
-        name = qualifier[-3:] + match.group(2)
-        terms = [t for w, ts in question.terms.items() if w in name for t in ts]
+        benefit = match.group(2)
+        name = qualifier[-3:] + benefit
+        # The legal terms of the words that name it ("社保" -> 社会保险), not of the word
+        # 补贴 itself: the table maps 补贴 to 补贴, found in every subsidy's passage.
+        terms = [
+            t for w, ts in question.terms.items() if w in name and w not in benefit for t in ts
+        ]
         if name[-4:] not in context and not any(t in context for t in terms):
             return 1.0
     for match in _NAMED_LEAVE.finditer(question.text):

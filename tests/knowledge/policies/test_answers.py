@@ -319,3 +319,28 @@ def test_an_everyday_word_no_passage_uses_weighs_what_its_legal_term_says() -> N
     penalty = "用人单位不得与劳动者约定由劳动者承担违约金。"
     leaving = "劳动者提前三十日以书面形式通知用人单位，可以解除劳动合同。"
     assert question.coverage(penalty) > question.coverage(leaving)
+
+
+def test_a_subsidy_named_that_no_passage_names_counts_as_missing() -> None:
+    """ "结婚有补贴吗" names 结婚补贴; the 社会保险补贴 passage says 补贴 but not that one.
+    "能有补贴吗" names none, and "社保补贴" is the passage's 社会保险补贴."""
+    from knowledge.policies.answerability import answerability_features
+
+    subsidy = "就业困难人员灵活就业后缴纳了社会保险费的，可以申请社会保险补贴。"
+
+    def benefit_missing(text: str) -> float:
+        readings = read_passages(
+            Question.read(text, idf),
+            [
+                citation(
+                    subsidy, title="社会保险补贴：政策解读", article=None, chapter="二、谁能享受"
+                )
+            ],
+            weights=BY_CONTENT,
+        )
+        return answerability_features(readings[0].question, readings, 20.0)["benefit_missing"]
+
+    assert benefit_missing("失业人员结婚有补贴吗") == 1.0
+    assert benefit_missing("失业人员买车有补贴吗") == 1.0
+    assert benefit_missing("我是就业困难人员，现在打零工自己交社保，能有补贴吗") == 0.0
+    assert benefit_missing("社保补贴去哪儿申请") == 0.0
