@@ -317,7 +317,9 @@ LAW = (
 )
 
 
-def _ingest(knowledge_base: KnowledgeBase, folder: Path, documents: dict[str, str]) -> None:
+def _ingest(
+    knowledge_base: KnowledgeBase, folder: Path, documents: dict[str, tuple[str, str]]
+) -> None:
     folder.mkdir()
     lines = []
     for name, (title, text) in documents.items():
