@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,14 +29,23 @@ class EmbeddingCacheRow(Base):
     vector: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
 
+#: Query vectors kept in memory: one turn embeds its question for the intent, for the
+#: search of the person's own documents, for the search of all of them and, for a
+#: follow-up, once more read with the previous question.
+RECENT_QUERIES = 256
+
+
 class CachedEmbedder:
-    """Wraps an embedder; passages whose text was embedded before come from the cache."""
+    """Wraps an embedder; passages whose text was embedded before come from the cache, and
+    the most recent queries from memory."""
 
     def __init__(self, inner: Embedder, database: Database) -> None:
         self.inner = inner
         self.database = database
         self.hits = 0
         self.misses = 0
+        self._queries: OrderedDict[str, Vectors] = OrderedDict()
+        self._queries_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -83,4 +94,15 @@ class CachedEmbedder:
         return np.vstack([np.frombuffer(cached[h], dtype=np.float32) for h in hashes])
 
     def embed_query(self, text: str) -> Vectors:
-        return self.inner.embed_query(text)
+        with self._queries_lock:
+            vector = self._queries.get(text)
+            if vector is not None:
+                self._queries.move_to_end(text)
+                return vector
+        vector = self.inner.embed_query(text)
+        vector.setflags(write=False)  # shared by every caller that asks the same
+        with self._queries_lock:
+            self._queries[text] = vector
+            if len(self._queries) > RECENT_QUERIES:
+                self._queries.popitem(last=False)
+        return vector

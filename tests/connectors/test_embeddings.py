@@ -37,6 +37,7 @@ class CountingEmbedder:
         return np.asarray([[len(t), 1.0] for t in texts], dtype=np.float32)
 
     def embed_query(self, text):
+        self.calls.append([f"query:{text}"])
         return np.asarray([len(text), 1.0], dtype=np.float32)
 
 
@@ -51,6 +52,26 @@ def test_cache_embeds_each_text_once_across_instances(sqlite_database: Database)
     assert inner.calls[-1] == ["丙丙丙"]
     assert again.tolist() == [[2, 1], [3, 1]]
     assert (second.hits, second.misses) == (1, 1)
+
+
+def test_a_recent_query_is_embedded_once_and_its_vector_cannot_be_changed(
+    sqlite_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One turn embeds its question for the intent and for each search: once is enough."""
+    from connectors.embeddings import cache
+
+    monkeypatch.setattr(cache, "RECENT_QUERIES", 2)
+    inner = CountingEmbedder()
+    embedder = CachedEmbedder(inner, sqlite_database)
+    first = embedder.embed_query("失业金能领多久")
+    assert embedder.embed_query("失业金能领多久") is first
+    assert inner.calls == [["query:失业金能领多久"]]
+    with pytest.raises(ValueError):
+        first[0] = 0.0  # shared with every caller: read-only
+    embedder.embed_query("稳岗返还")
+    embedder.embed_query("技能补贴")  # the third pushes out the oldest
+    embedder.embed_query("失业金能领多久")
+    assert inner.calls.count(["query:失业金能领多久"]) == 2
 
 
 def test_two_processes_caching_the_same_text_at_once_both_succeed(database: Database) -> None:
