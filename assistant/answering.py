@@ -23,7 +23,7 @@ from knowledge.policies.references import (
     parse_article_reference,
     title_match_score,
 )
-from knowledge.regions import ancestors
+from knowledge.regions import ancestors, without_place_names
 
 __all__ = ["FOLLOW_UP_CHARS", "PolicyFinding", "answer_in_conversation", "find_policy_answer"]
 
@@ -325,8 +325,10 @@ def answer_in_conversation(
     follows_up = _follows_up(text)
     if not follows_up and (own.answerable or own.unknown_topic):
         return own
+    # The place the previous question named is the conversation's region now, the search's
+    # filter: read together, it would make the follow-up ask for that place's own figure.
     together = find_policy_answer(
-        toolbox, f"{previous} {text}", context, all_audiences=all_audiences
+        toolbox, f"{without_place_names(previous)} {text}", context, all_audiences=all_audiences
     )
     asked = own.question.kinds
     if asked:

@@ -29,6 +29,7 @@ __all__ = [
     "region_mentions",
     "region_name",
     "validate_region",
+    "without_place_names",
 ]
 
 RegionLevel = Literal["national", "provincial", "municipal", "county"]
@@ -136,6 +137,12 @@ def region_from_text(text: str) -> str | None:
         if best is None or candidate < best:
             best = candidate
     return None if best is None else best[2]
+
+
+def without_place_names(text: str) -> str:
+    """``text`` with the names of places left out ("我在广州，失业保险金怎么申请" ->
+    "我在，失业保险金怎么申请")."""
+    return _table().pattern.sub("", text)
 
 
 def _ethnic_short_name(name: str) -> str | None:

@@ -536,3 +536,18 @@ def test_a_question_unanswerable_alone_is_answered_with_the_topic_it_goes_on_fro
     assert [(c.title, c.article) for c in reply.citations] == [("山东省劳动合同条例", "第五十七条")]
     assert "二倍的工资" in reply.text and "没有把握" not in reply.text
     assert reply.handoff is None
+
+
+def test_a_follow_up_after_naming_a_city_asks_about_the_policy_not_for_that_city_s_figure(
+    assistant: Assistant,
+) -> None:
+    """Faults 1: on the 郑州 channel, "我在广州，失业保险金怎么申请" then "每个月能领多少":
+    the place is the conversation's region now, not a request for 广州's own figure, so
+    the rule answers (the standard is set by the province), with no ticket and none of
+    郑州's sample amounts."""
+    say(assistant, "我在广州，失业保险金怎么申请", user="gz")
+    reply = say(assistant, "每个月能领多少", user="gz")
+    assert "省、自治区、直辖市人民政府确定" in reply.text
+    assert any(c.source.endswith("policies/unemployment-benefit.md") for c in reply.citations)
+    assert "1234" not in reply.text and "没有把握" not in reply.text
+    assert reply.handoff is None

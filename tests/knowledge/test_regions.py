@@ -20,6 +20,7 @@ from knowledge.regions import (
     region_mentions,
     region_name,
     validate_region,
+    without_place_names,
 )
 
 # Every provincial-level division, with its capital (None for the municipalities, Hong
@@ -235,3 +236,10 @@ def test_every_local_title_in_the_corpus_maps_to_its_manifest_region(laws_cn: Pa
     # Every region the corpus uses has a name, except the 县 grouping of Chongqing.
     unnamed = {row["region"] for row in local if region_name(row["region"]) is None}
     assert unnamed == {"500200"}
+
+
+def test_place_names_are_left_out_leftmost_longest() -> None:
+    assert without_place_names("我在广州，失业保险金怎么申请") == "我在，失业保险金怎么申请"
+    assert without_place_names("郑州市管城回族区的服务站") == "的服务站"
+    assert without_place_names("浙江西部有什么补贴") == "西部有什么补贴"  # never 江西
+    assert without_place_names("失业金怎么领") == "失业金怎么领"
