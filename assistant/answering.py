@@ -10,12 +10,13 @@ brain, hotline agent-assist and the Rasa action. The composer turns a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.tools import Toolbox, ToolContext, ToolOutcome
 from knowledge.chinese import normalize
 from knowledge.policies.answerability import AnswerabilityModel, load_answerability
-from knowledge.policies.answers import PassageReading, Question, read_passages
+from knowledge.policies.answers import NEVER_SEEN, PassageReading, Question, read_passages
 from knowledge.policies.models import NATIONAL, Citation
 from knowledge.policies.references import (
     ArticleReference,
@@ -45,8 +46,6 @@ COMPANION_SHARE = 0.8
 #: A question whose words weigh this share or more in words the index has never seen is on
 #: a topic the knowledge lacks.
 UNKNOWN_TOPIC_SHARE = 0.6
-#: A word the index has never seen: the rarest possible, for the answerability features.
-_NEVER_SEEN = "\u0000"
 
 
 @dataclass
@@ -125,30 +124,40 @@ def _restates(reading: PassageReading, other: PassageReading) -> bool:
 
 #: A passage of the person's own documents reading this well is preferred to the best.
 OWN_AUDIENCE_SHARE = 0.9
+#: A passage of the person's region's own rules reading this well is preferred to the best
+#: national one.
+LOCAL_SHARE = 0.9
+
+
+def _moved_first(readings: list[PassageReading], index: int) -> list[PassageReading]:
+    return [readings[index], *readings[:index], *readings[index + 1 :]]
+
+
+def _near_tie_first(
+    readings: list[PassageReading], preferred: Callable[[PassageReading], bool], share: float
+) -> list[PassageReading]:
+    """The first reading ``preferred`` picks that scores ``share`` of the best or more, put
+    first; the order is kept when the best is such a reading or none reads that well."""
+    if not readings or preferred(readings[0]):
+        return readings
+    best = readings[0].score
+    index = next(
+        (
+            i
+            for i, r in enumerate(readings[1:], start=1)
+            if preferred(r) and r.score >= share * best
+        ),
+        None,
+    )
+    return readings if index is None else _moved_first(readings, index)
 
 
 def _own_first(readings: list[PassageReading], audience: str | None) -> list[PassageReading]:
     """Near-ties go to the documents meant for the person: an employer asking about hiring
     graduates reads the employers' guide before a guide for everyone."""
-    if not readings or audience is None or readings[0].citation.audience == audience:
+    if audience is None:
         return readings
-    best = readings[0].score
-    own = next(
-        (
-            i
-            for i, r in enumerate(readings[1:], start=1)
-            if r.citation.audience == audience and r.score >= OWN_AUDIENCE_SHARE * best
-        ),
-        None,
-    )
-    if own is None:
-        return readings
-    return [readings[own], *readings[:own], *readings[own + 1 :]]
-
-
-#: A passage of the person's region's own rules reading this well is preferred to the best
-#: national one.
-LOCAL_SHARE = 0.9
+    return _near_tie_first(readings, lambda r: r.citation.audience == audience, OWN_AUDIENCE_SHARE)
 
 
 def _is_article(reading: PassageReading) -> bool:
@@ -160,20 +169,11 @@ def _local_first(readings: list[PassageReading]) -> list[PassageReading]:
     asking when the contract counts from reads 上海市劳动合同条例 before the national law
     (the search admits only the person's region and the places above it). Guides are left
     in their order: a local guide's section restating the national rule is no local rule."""
-    if not readings or _locality(readings[0].citation) > 0 or not _is_article(readings[0]):
+    if not readings or not _is_article(readings[0]):
         return readings
-    best = readings[0].score
-    local = next(
-        (
-            i
-            for i, r in enumerate(readings[1:], start=1)
-            if _locality(r.citation) > 0 and _is_article(r) and r.score >= LOCAL_SHARE * best
-        ),
-        None,
+    return _near_tie_first(
+        readings, lambda r: _is_article(r) and _locality(r.citation) > 0, LOCAL_SHARE
     )
-    if local is None:
-        return readings
-    return [readings[local], *readings[:local], *readings[local + 1 :]]
 
 
 #: How well an explainer's section citing the article named fits, against the article.
@@ -222,7 +222,7 @@ def _primary_first(readings: list[PassageReading]) -> list[PassageReading]:
             continue
         article = ArticleReference(citation.title, citation.article_no, citation.article)
         if cited_article_fit(article, labels) > 0:
-            return [reading, *readings[:index], *readings[index + 1 :]]
+            return _moved_first(readings, index)
     return readings
 
 
@@ -270,7 +270,7 @@ def _find(
     search = toolbox.call("search_policies", arguments, context, cite=False)
     retriever = toolbox.knowledge.retriever
     question = Question.read(query, retriever.idf)
-    never = retriever.idf(_NEVER_SEEN)
+    never = retriever.idf(NEVER_SEEN)
     finding = PolicyFinding(query, search, question)
     finding.unknown_words = [
         w
@@ -367,7 +367,7 @@ def answer_in_conversation(
         together.answerable
         and not own.answerable
         and not own.unknown_topic
-        and coverage >= (CONTEXT_COVERAGE)
+        and coverage >= CONTEXT_COVERAGE
     ):
         return together
     return own

@@ -44,6 +44,7 @@ from knowledge.policies.answerability import (  # noqa: E402
     answerability_features,
     load_answerability,
 )
+from knowledge.policies.answers import NEVER_SEEN  # noqa: E402
 from knowledge.policies.models import Citation  # noqa: E402
 
 DATA = REPO / "eval" / "data" / "answerability.jsonl"
@@ -99,7 +100,7 @@ def read_all(rows: list[Row]) -> None:
         print(f"{name}: {len(subset)} questions")
         with open_knowledge_set(name) as kset:
             retriever = kset.knowledge.retriever
-            never = retriever.idf("\u0000")
+            never = retriever.idf(NEVER_SEEN)
             for row in subset:
                 started = time.perf_counter()
                 context = kset.context(row.region, TODAY)

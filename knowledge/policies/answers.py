@@ -25,6 +25,7 @@ from knowledge.policies.passages import ARTICLE_LABEL, Segment, Sentence, plain_
 from knowledge.terms import legal_terms
 
 __all__ = [
+    "NEVER_SEEN",
     "PassageReading",
     "Question",
     "SegmentReading",
@@ -143,6 +144,8 @@ _FILLER = re.compile(
 )
 #: A particle jieba glues to a verb ("交了", "领过").
 _PARTICLE = re.compile(r"(?<=.)[了着过]$")
+#: A word no passage holds (the index's idf of it is the rarest possible).
+NEVER_SEEN = "\u0000"
 #: A word jieba leaves as one character says little on its own (领, 交, 金): it weighs at
 #: most this much, however rare.
 SINGLE_CHAR_WEIGHT = 1.0
@@ -220,7 +223,7 @@ class Question:
         # An everyday word the passages never use ("走人") is found only as its legal term
         # ("解除劳动合同"): it weighs what finding that term says, not the rarity of a word
         # no passage holds.
-        never = idf("\u0000")
+        never = idf(NEVER_SEEN)
         for word, legal_words in terms.items():
             if idf(word) >= never:
                 words[word] = min(
