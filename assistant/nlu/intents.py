@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +22,6 @@ from connectors.embeddings import Embedder
 
 __all__ = ["IntentScorer", "IntentScores", "lexical_features"]
 
-_QUERY_CACHE_SIZE = 1024
 _IGNORED = set(" \t\n,，.。!！?？~～、…:：;；\"'“”‘’()（）")
 
 
@@ -74,7 +72,6 @@ class IntentScorer:
         self._features = [lexical_features(e) for e in examples]
         self._label_array = np.array(self._labels)
         self._matrix: npt.NDArray[np.float32] | None = None
-        self._queries: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -113,19 +110,10 @@ class IntentScorer:
         return self._example_vectors() @ self._query_vector(text)
 
     def _query_vector(self, text: str) -> npt.NDArray[np.float32]:
-        """The message's vector; short replies (是的, 谢谢, 转人工) recur, so keep recent ones."""
-        with self._lock:
-            cached = self._queries.get(text)
-            if cached is not None:
-                self._queries.move_to_end(text)
-                return cached
+        """The message's vector. Short replies (是的, 谢谢, 转人工) recur: the knowledge
+        base's embedder (``CachedEmbedder``) keeps the recent ones, for the searches too."""
         assert self._embedder is not None
-        vector = np.asarray(self._embedder.embed_query(text), dtype=np.float32)
-        with self._lock:
-            self._queries[text] = vector
-            if len(self._queries) > _QUERY_CACHE_SIZE:
-                self._queries.popitem(last=False)
-        return vector
+        return np.asarray(self._embedder.embed_query(text), dtype=np.float32)
 
     def _example_vectors(self) -> npt.NDArray[np.float32]:
         with self._lock:

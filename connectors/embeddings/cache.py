@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 import sqlalchemy as sa
+from cachetools import LRUCache
 from sqlalchemy.orm import Mapped, mapped_column
 
 from connectors.database.engine import Base, Database, dialect_insert
@@ -31,8 +31,9 @@ class EmbeddingCacheRow(Base):
 
 #: Query vectors kept in memory: one turn embeds its question for the intent, for the
 #: search of the person's own documents, for the search of all of them and, for a
-#: follow-up, once more read with the previous question.
-RECENT_QUERIES = 256
+#: follow-up, once more read with the previous question; short replies (是的, 谢谢, 转人工)
+#: recur across conversations.
+RECENT_QUERIES = 1024
 
 
 class CachedEmbedder:
@@ -44,7 +45,7 @@ class CachedEmbedder:
         self.database = database
         self.hits = 0
         self.misses = 0
-        self._queries: OrderedDict[str, Vectors] = OrderedDict()
+        self._queries: LRUCache[str, Vectors] = LRUCache(maxsize=RECENT_QUERIES)
         self._queries_lock = threading.Lock()
 
     @property
@@ -96,13 +97,9 @@ class CachedEmbedder:
     def embed_query(self, text: str) -> Vectors:
         with self._queries_lock:
             vector = self._queries.get(text)
-            if vector is not None:
-                self._queries.move_to_end(text)
-                return vector
-        vector = self.inner.embed_query(text)
-        vector.setflags(write=False)  # shared by every caller that asks the same
-        with self._queries_lock:
-            self._queries[text] = vector
-            if len(self._queries) > RECENT_QUERIES:
-                self._queries.popitem(last=False)
+        if vector is None:
+            vector = self.inner.embed_query(text)
+            vector.setflags(write=False)  # shared by every caller that asks the same
+            with self._queries_lock:
+                self._queries[text] = vector
         return vector

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 import numpy as np
+from cachetools import LRUCache
 
 from connectors.embeddings.providers import Embedder
 from connectors.errors import EmbeddingError, VectorStoreError
@@ -125,7 +126,7 @@ class PolicyRetriever:
         self.lexical_weight = lexical_weight
         self.dense_weight = dense_weight
         self._documents: dict[str, PolicyDocument] = {}
-        self._texts: OrderedDict[str, str] = OrderedDict()
+        self._texts: LRUCache[str, str] = LRUCache(maxsize=_TEXTS_KEPT)
         self._texts_lock = threading.Lock()
         self._lexical = LexicalIndex([], [])
         self._chunk_doc = np.zeros(0, dtype=np.int32)
@@ -272,15 +273,11 @@ class PolicyRetriever:
         widens up to eleven passages, often of the same few laws."""
         with self._texts_lock:
             text = self._texts.get(doc_id)
+        if text is None:
+            text = self.store.document_text(doc_id)
             if text is not None:
-                self._texts.move_to_end(doc_id)
-                return text
-        text = self.store.document_text(doc_id)
-        if text is not None:
-            with self._texts_lock:
-                self._texts[doc_id] = text
-                if len(self._texts) > _TEXTS_KEPT:
-                    self._texts.popitem(last=False)
+                with self._texts_lock:
+                    self._texts[doc_id] = text
         return text
 
     def _named_article(
