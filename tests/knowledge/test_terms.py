@@ -29,3 +29,13 @@ def test_how_people_say_death_injury_on_the_way_and_fraud_reads_as_the_law_says_
     assert "上下班途中" in expand_query("下班路上骑电动车被车撞了算工伤吗")
     assert "交通事故" in expand_query("出了车祸还能认定工伤吗")
     assert "骗取" in expand_query("有人冒领失业金会怎么样")
+
+
+def test_how_people_ask_about_arbitration_reads_as_the_law_says_it() -> None:
+    # 劳动争议调解仲裁法 says 时效 (第二十七条), 不收费 (第五十三条), 口头申请 (第二十八条).
+    assert "时效" in expand_query("去年被开除了，现在还来得及申请劳动仲裁吗")
+    assert "收费" in expand_query("想申请劳动仲裁，要交多少钱")
+    assert "口头申请" in expand_query("仲裁申请书不会写，咋整")
+    # 社会保险法第九十五条 and 第九十七条: 进城务工的农村居民, 外国人.
+    assert "农村居民" in expand_query("农村户口的农民工不用交社保吗")
+    assert "外国人" in expand_query("公司聘了外籍工程师要交社保吗")

@@ -150,6 +150,10 @@ def test_kinds_of_answer_asked() -> None:
     assert "procedure" in kinds.asked("失业保险金怎么申请")
     assert "cost" in kinds.asked("失业登记要收费吗")
     assert "place" in kinds.asked("去哪里办失业登记")
+    # "算到哪天" asks from which day, not where.
+    asked = kinds.asked("双倍工资是从哪天开始算、算到哪天为止？")
+    assert "start" in asked and "place" not in asked
+    assert kinds.stated("起算时间为用工之日起满一个月的次日", frozenset({"start"}))
     assert kinds.given("领取期限最长为二十四个月", frozenset({"duration"})) == {"duration"}
     assert not kinds.given("非因本人意愿中断就业的", frozenset({"duration"}))
 

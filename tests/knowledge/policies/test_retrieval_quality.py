@@ -118,3 +118,41 @@ def test_named_articles_of_real_laws_come_first(
     # The national regulation, not Guangdong's, when the user names no place.
     hits = kb.search("失业保险条例第十条", region="440100", on_date=date(2025, 6, 1), k=1)
     assert paths[hits[0].doc_id] == "行政法规/失业保险条例(1999-01-22).md"
+
+
+#: The arbitration law among the two laws its questions are also near.
+LABOUR_LAWS = [
+    "诉讼与非诉讼程序法/劳动争议调解仲裁法(2007-12-29).md",
+    "社会法/劳动法(2018-12-29).md",
+    "社会法/劳动合同法(2012-12-28).md",
+]
+
+
+@pytest.fixture(scope="module")
+def arbitration_kb(
+    laws_cn: Path, tmp_path_factory: pytest.TempPathFactory, embedder: MemoEmbedder
+) -> Iterator[KnowledgeBase]:
+    work = tmp_path_factory.mktemp("arbitration-kb")
+    database = Database(f"sqlite:///{work / 'jiuye.db'}")
+    kb = make_knowledge_base(database, work, embedder)
+    report = kb.ingest_manifest(laws_cn / "manifest.jsonl", only=LABOUR_LAWS)
+    assert not report.problems, report.problems
+    yield kb
+    database.dispose()
+
+
+@pytest.mark.parametrize(
+    ("question", "article"),
+    [
+        # The law says 时效期间为一年, never 来得及.
+        ("去年三月被公司无故开除了，当时没去告，现在还来得及申请劳动仲裁吗？", "第二十七条"),
+        # … 劳动争议仲裁不收费, never 交多少钱.
+        ("想申请劳动仲裁，要交多少钱？我手头很紧", "第五十三条"),
+    ],
+)
+def test_everyday_wording_finds_the_article_in_the_laws_words(
+    arbitration_kb: KnowledgeBase, question: str, article: str
+) -> None:
+    # The term table feeds the lexical search.
+    hits = arbitration_kb.search(question, k=1, mode="lexical", whole=True)
+    assert [h.article for h in hits if "仲裁法" in h.title][:1] == [article], hits
