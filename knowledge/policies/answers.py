@@ -149,6 +149,13 @@ NEVER_SEEN = "\u0000"
 #: A word jieba leaves as one character says little on its own (领, 交, 金): it weighs at
 #: most this much, however rare.
 SINGLE_CHAR_WEIGHT = 1.0
+#: A quantity of the person's own case ("一个月", "两天", "90天", "十四五岁") tells the
+#: situation, not the topic: the figures of an unrelated clause ("一个月工资") would match
+#: it. It weighs what a single character does. An amount of money ("5万块") is left alone:
+#: it is what the question is about.
+_QUANTITY = re.compile(
+    r"^[0-9零〇一二两三四五六七八九十百千万半几多]+(?:个|个?(?:月|年|天|日|周|号|岁|小时|钟头))$"
+)
 #: A clause scoring this share of the best one is quoted with it.
 ALSO_QUOTE = 0.8
 #: An article shorter than this is quoted whole.
@@ -203,7 +210,7 @@ class Question:
         clean = normalize(text)
         tokens = [_PARTICLE.sub("", w) or w for w in tokenize(_FILLER.sub(" ", clean))]
         words = {
-            w: min(idf(w), SINGLE_CHAR_WEIGHT) if len(w) == 1 else idf(w)
+            w: min(idf(w), SINGLE_CHAR_WEIGHT) if len(w) == 1 or _QUANTITY.match(w) else idf(w)
             for w in dict.fromkeys(tokens)
         }
         terms: dict[str, tuple[str, ...]] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from knowledge.chinese import arabic_quantities
 from knowledge.policies.answer_kinds import load_answer_kinds
 from knowledge.policies.answers import (
+    SINGLE_CHAR_WEIGHT,
     Question,
     SelectionWeights,
     lead_sentence,
@@ -348,3 +349,13 @@ def test_a_subsidy_named_that_no_passage_names_counts_as_missing() -> None:
     assert benefit_missing("失业人员买车有补贴吗") == 1.0
     assert benefit_missing("我是就业困难人员，现在打零工自己交社保，能有补贴吗") == 0.0
     assert benefit_missing("社保补贴去哪儿申请") == 0.0
+
+
+def test_a_quantity_of_ones_own_case_weighs_little() -> None:
+    # "一个月" told the situation; 实施条例第二十条's "一个月工资" read as the answer to
+    # "饭店一个月只让休两天，合法吗" before 劳动法第三十八条 (每周至少休息一日).
+    question = Question.read("饭店一个月只让休两天，这个合法吗", lambda w: 5.0)
+    assert question.words["一个月"] <= SINGLE_CHAR_WEIGHT
+    assert question.words["饭店"] == 5.0
+    # An amount asked for or insisted on is the point of the question, not the situation.
+    assert Question.read("就说能领5万块", lambda w: 5.0).words["万块"] == 5.0
