@@ -39,3 +39,10 @@ def test_how_people_ask_about_arbitration_reads_as_the_law_says_it() -> None:
     # 社会保险法第九十五条 and 第九十七条: 进城务工的农村居民, 外国人.
     assert "农村居民" in expand_query("农村户口的农民工不用交社保吗")
     assert "外国人" in expand_query("公司聘了外籍工程师要交社保吗")
+
+
+def test_asking_to_be_paid_is_not_asking_what_it_costs() -> None:
+    # "能要钱不" claims money (未休年休假工资报酬); "要钱吗" asks whether it costs.
+    assert "收取" not in expand_query("去年年假公司一直说忙没让休 现在说过期作废了 能要钱不")
+    assert "应休未休" in expand_query("去年年假公司一直说忙没让休 现在说过期作废了 能要钱不")
+    assert "收取" in expand_query("残疾人坐公交要钱吗")
