@@ -349,3 +349,21 @@ def test_near_ties_between_articles_go_to_the_region_s_own_rule_not_to_a_local_g
     assert _local_first([national, shanghai])[0] is shanghai
     assert _local_first([national, far_behind])[0] is national
     assert _local_first([national, guide])[0] is national
+
+
+def test_a_place_no_passage_names_is_left_out_of_the_question_read() -> None:
+    """No passage of Guangdong's rules says 广州: read as a word of the question, it
+    weighed as a topic the knowledge lacks, and "广州的 领失业金期间街道推了几次工作都没去
+    会不会给我停了" was declined. A place the passages name (青岛, in 青岛市…条例) stays."""
+    from assistant.answering import _without_unknown_places
+
+    never = 9.0
+
+    def idf(word: str) -> float:
+        return 3.0 if word in {"青岛", "广东"} else never
+
+    assert _without_unknown_places("广州的 领失业金期间会不会给我停了", idf, never) == (
+        "的 领失业金期间会不会给我停了"
+    )
+    assert _without_unknown_places("青岛的，单位能辞退我吗", idf, never) == "青岛的，单位能辞退我吗"
+    assert _without_unknown_places("广东广州的失业金", idf, never) == "广东的失业金"
