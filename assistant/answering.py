@@ -92,8 +92,11 @@ class PolicyFinding:
             and best.citation.article is not None
             and r.score >= COMPANION_SHARE * best.score
             and r.answer is not None
-            # Its clause holds about as much of the question as the best one's does.
-            and r.answer.coverage >= min(0.5, COMPANION_SHARE * best_coverage)
+            # Its clause holds about as much of the question as the best one's does — or
+            # half as much when it states what the best one does not (the law says 按比例,
+            # its regulation gives the figure).
+            and r.answer.coverage
+            >= min(0.5, COMPANION_SHARE * best_coverage) * (0.5 if _supplies(r, best) else 1.0)
             and (r.answer.strength > 0 or not r.kinds_asked)
             # Not the same words again: a rule restated by another (often older) document,
             # such as a judicial interpretation consolidated into a newer one, adds nothing.
@@ -113,6 +116,11 @@ class PolicyFinding:
     def related(self) -> list[Citation]:
         """The passages to list as sources: the ones the answer quotes."""
         return [r.citation for r in self.quoted()]
+
+
+def _supplies(reading: PassageReading, best: PassageReading) -> bool:
+    """Whether ``reading`` gives the kind of answer asked that ``best`` does not state."""
+    return bool(best.kinds_asked) and not best.gives_kind and reading.gives_kind
 
 
 def _restates(reading: PassageReading, other: PassageReading) -> bool:

@@ -84,7 +84,9 @@ def policy_answer(finding: PolicyFinding, cite: Cite, role: Role) -> str:
     quoted = finding.quoted()
     listed = finding.related()
     markers = dict(zip((c.chunk_id for c in listed), cite(listed), strict=True))
-    lead = lead_sentence(quoted[0])
+    # The plain answer from the first passage quoted that states it: a law that says
+    # 按比例 leaves the figure to its regulation, quoted beside it.
+    lead = next((said for r in quoted if (said := lead_sentence(r))), None)
     parts = [_part(r, markers[r.citation.chunk_id], first=i == 0) for i, r in enumerate(quoted)]
     if role == "agent":
         suggestion = lead or plain_text(quoted[0].segments[quoted[0].best].segment.lines[0])

@@ -367,3 +367,29 @@ def test_a_place_no_passage_names_is_left_out_of_the_question_read() -> None:
     )
     assert _without_unknown_places("青岛的，单位能辞退我吗", idf, never) == "青岛的，单位能辞退我吗"
     assert _without_unknown_places("广东广州的失业金", idf, never) == "广东的失业金"
+
+
+def test_the_regulation_that_gives_the_figure_the_law_leaves_open_is_quoted_and_leads() -> None:
+    """残疾人保障法第三十三条 says 按比例 and holds most of the question's words; 残疾人就业
+    条例第八条 gives the figure asked for (1.5%) with fewer of them. Both are quoted, and the
+    plain answer is the regulation's figure."""
+    law = citation(
+        "第三十三条 国家实行按比例安排残疾人就业制度。\n\n国家机关、社会团体、企业事业单位、民办非企业单位"
+        "应当按照规定的比例安排残疾人就业，并为其选择适当的工种和岗位。达不到规定比例的，按照国家有关规定"
+        "履行保障残疾人就业义务。国家鼓励用人单位超过规定比例安排残疾人就业。",
+        "中华人民共和国残疾人保障法", article="第三十三条", article_no=33,
+    )  # fmt: skip
+    regulation = citation(
+        "第八条 用人单位应当按照一定比例安排残疾人就业，并为其提供适当的工种、岗位。\n\n用人单位安排"
+        "残疾人就业的比例不得低于本单位在职职工总数的1.5%。具体比例由省、自治区、直辖市人民政府根据"
+        "本地区的实际情况规定。",
+        "残疾人就业条例", article="第八条", article_no=8,
+    )  # fmt: skip
+    found = finding("来电人问企业是不是有义务按比例安排残疾人就业，比例是多少", [law, regulation])
+    assert found.readings[0].citation.title == "中华人民共和国残疾人保障法"
+    assert {r.citation.title for r in found.quoted()} == {
+        "中华人民共和国残疾人保障法",
+        "残疾人就业条例",
+    }
+    text = composer.policy_answer(found, numbered, "job_seeker")
+    assert "1.5%" in text.splitlines()[0]
