@@ -155,6 +155,11 @@ def test_kinds_of_answer_asked() -> None:
     asked = kinds.asked("双倍工资是从哪天开始算、算到哪天为止？")
     assert "start" in asked and "place" not in asked
     assert kinds.stated("起算时间为用工之日起满一个月的次日", frozenset({"start"}))
+    assert "place" not in kinds.asked("工友人没了，家属按规定能拿到哪些补偿？")  # 到哪些
+    assert "time_limit" in kinds.asked("办失业登记有没有时间限制？")
+    assert "consequence" in kinds.asked("一直不去会咋样")
+    assert "permission" in kinds.asked("外籍工程师也要给他交社保吗？")
+    assert "definition" in kinds.asked("食堂吃饭滑了一跤，这能算工伤吗？")
     assert kinds.given("领取期限最长为二十四个月", frozenset({"duration"})) == {"duration"}
     assert not kinds.given("非因本人意愿中断就业的", frozenset({"duration"}))
 
