@@ -156,6 +156,13 @@ SINGLE_CHAR_WEIGHT = 1.0
 _QUANTITY = re.compile(
     r"^[0-9零〇一二两三四五六七八九十百千万半几多]+(?:个|个?(?:月|年|天|日|周|号|岁|小时|钟头))$"
 )
+#: A clause that states figures in the units of the person's own case ("签了两年的合同，
+#: 试用期要半年" against "劳动合同期限一年以上不满三年的，试用期不得超过二个月") is the
+#: rule that decides it: this much is added to its passage's score. Chosen on the everyday
+#: development suites (first-question answer@1 0.559 → 0.574 at 0.1, 0.569 at 0.05); the
+#: benchmarks' tuning parts are indifferent to it, their laws test part rises 69.7 → 69.9 %.
+SITUATION = 0.1
+_UNIT = re.compile(r"^[0-9零〇一二两三四五六七八九十百千万半几多]+个?(月|年|天|日|周|小时)$")
 #: A clause scoring this share of the best one is quoted with it.
 ALSO_QUOTE = 0.8
 #: An article shorter than this is quoted whole.
@@ -201,6 +208,8 @@ class Question:
     terms: dict[str, tuple[str, ...]]
     kinds: frozenset[str]
     extreme: bool
+    #: The units of the quantities the person tells of their own case (年 of "两年").
+    units: frozenset[str] = frozenset()
 
     @classmethod
     def read(
@@ -236,7 +245,13 @@ class Question:
                 words[word] = min(
                     words[word], max(idf(t) for term in legal_words for t in tokenize(term))
                 )
-        return cls(clean, words, terms, kinds.asked(clean), kinds.asks_extreme(clean))
+        units = frozenset(m.group(1) for w in words if (m := _UNIT.match(w)))
+        return cls(clean, words, terms, kinds.asked(clean), kinds.asks_extreme(clean), units)
+
+    def states_figures_of_the_case(self, text: str) -> bool:
+        """Whether ``text`` states a figure in a unit of the person's own quantities."""
+        text = arabic_quantities(text)
+        return any(re.search(rf"\d+个?{unit}", text) for unit in self.units)
 
     def found_in(self, text: str) -> set[str]:
         """The question's words that ``text`` contains (itself or a legal term for it)."""
@@ -363,6 +378,9 @@ def read_passage(
     similarity = max(0.0, (citation.similarity or w.similarity_floor) - w.similarity_floor)
     reading.heading = heading_match(question.text, citation.chapter, citation.title)
     strength = readings[reading.best].strength if readings else 0.0
+    situation = bool(readings) and question.states_figures_of_the_case(
+        readings[reading.best].segment.plain
+    )
     reading.score = (
         w.rank / (1.0 + rank)
         + w.coverage * reading.coverage
@@ -371,6 +389,7 @@ def read_passage(
         + w.heading * reading.heading
         + w.article * (citation.article_no is not None)
         + w.similarity * similarity
+        + SITUATION * situation
     )
     return reading
 

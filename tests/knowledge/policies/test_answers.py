@@ -11,6 +11,7 @@ from knowledge.chinese import arabic_quantities
 from knowledge.policies.answer_kinds import load_answer_kinds
 from knowledge.policies.answers import (
     SINGLE_CHAR_WEIGHT,
+    SITUATION,
     Question,
     SelectionWeights,
     lead_sentence,
@@ -364,3 +365,29 @@ def test_a_quantity_of_ones_own_case_weighs_little() -> None:
     assert question.words["饭店"] == 5.0
     # An amount asked for or insisted on is the point of the question, not the situation.
     assert Question.read("就说能领5万块", lambda w: 5.0).words["万块"] == 5.0
+
+
+def test_the_clause_with_figures_in_the_units_of_the_case_decides_it() -> None:
+    """ "签了两年的合同，试用期要半年": 劳动合同法第十九条 sets the longest probation by the
+    contract's length in years and months; 第二十一条 speaks of probation too but states no
+    such figure. With the question's words found equally in both, the tiers answer."""
+    tiers = citation(
+        "第十九条 劳动合同期限三个月以上不满一年的，试用期不得超过一个月；劳动合同期限一年以上"
+        "不满三年的，试用期不得超过二个月；三年以上固定期限和无固定期限的劳动合同，试用期不得超过"
+        "六个月。",
+        title="中华人民共和国劳动合同法", article="第十九条", chunk="a19",
+    )  # fmt: skip
+    other = citation(
+        "第二十一条 在试用期中，除劳动者有本法第三十九条和第四十条第一项、第二项规定的情形外，"
+        "用人单位不得解除劳动合同。用人单位在试用期解除劳动合同的，应当向劳动者说明理由。",
+        title="中华人民共和国劳动合同法", article="第二十一条", chunk="a21",
+    )  # fmt: skip
+    question = Question.read("签了两年的合同，老板说试用期要半年，中不中啊", lambda w: 3.0)
+    assert question.units == {"年"}
+    plain = SelectionWeights(
+        rank=0.0, coverage=0.0, clause=0.0, kind=0.0, heading=0.0, article=0.0,
+        similarity=0.0, similarity_floor=0.85, segment_kind=0.0, segment_coverage=0.0,
+    )  # fmt: skip
+    readings = read_passages(question, [other, tiers], weights=plain)
+    assert readings[0].citation.article == "第十九条"
+    assert readings[0].score - readings[1].score == SITUATION
