@@ -24,7 +24,7 @@ from knowledge.policies.references import (
     parse_article_reference,
     title_match_score,
 )
-from knowledge.regions import ancestors, region_mentions, without_place_names
+from knowledge.regions import ancestors, without_place_names
 
 __all__ = ["FOLLOW_UP_CHARS", "PolicyFinding", "answer_in_conversation", "find_policy_answer"]
 
@@ -278,7 +278,12 @@ def _find(
     search = toolbox.call("search_policies", arguments, context, cite=False)
     retriever = toolbox.knowledge.retriever
     never = retriever.idf(NEVER_SEEN)
-    question = Question.read(_without_unknown_places(query, retriever.idf, never), retriever.idf)
+    # A place no passage names ("广州的 领失业金期间…" over Guangdong's rules) is the search's
+    # filter already; as a word of the question it would read as a topic the knowledge
+    # lacks. A place the passages name ("青岛" in 青岛市残疾人保障条例) tells the region's rule.
+    question = Question.read(
+        without_place_names(query, keep=lambda name: retriever.idf(name) < never), retriever.idf
+    )
     finding = PolicyFinding(query, search, question)
     finding.unknown_words = [
         w
@@ -301,17 +306,6 @@ def _find(
     finding.confidence = model.judge(question, finding.readings, never, retriever.idf)
     finding.answerable = named or finding.confidence >= model.threshold
     return finding
-
-
-def _without_unknown_places(text: str, idf: Callable[[str], float], never: float) -> str:
-    """``text`` without the places it names that no passage mentions ("广州的 领失业金期间…"
-    over Guangdong's rules): the place is the search's filter already, and a name the
-    knowledge has never seen would read as a topic it lacks. A place the passages name
-    ("青岛" in 青岛市残疾人保障条例) stays: it tells the region's own rule."""
-    for start, end, _ in reversed(region_mentions(text)):
-        if idf(text[start:end]) >= never:
-            text = text[:start] + text[end:]
-    return text
 
 
 def _follows_up(text: str) -> bool:

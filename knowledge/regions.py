@@ -14,6 +14,7 @@ by the short name people use: 管城回族区 as 管城区, 石柱土家族自�
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -139,10 +140,14 @@ def region_from_text(text: str) -> str | None:
     return None if best is None else best[2]
 
 
-def without_place_names(text: str) -> str:
+def _nowhere(name: str) -> bool:
+    return False
+
+
+def without_place_names(text: str, *, keep: Callable[[str], bool] = _nowhere) -> str:
     """``text`` with the names of places left out ("我在广州，失业保险金怎么申请" ->
-    "我在，失业保险金怎么申请")."""
-    return _table().pattern.sub("", text)
+    "我在，失业保险金怎么申请"), but those ``keep`` says to keep."""
+    return _table().pattern.sub(lambda m: m.group() if keep(m.group()) else "", text)
 
 
 def _ethnic_short_name(name: str) -> str | None:

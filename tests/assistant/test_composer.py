@@ -351,24 +351,6 @@ def test_near_ties_between_articles_go_to_the_region_s_own_rule_not_to_a_local_g
     assert _local_first([national, guide])[0] is national
 
 
-def test_a_place_no_passage_names_is_left_out_of_the_question_read() -> None:
-    """No passage of Guangdong's rules says 广州: read as a word of the question, it
-    weighed as a topic the knowledge lacks, and "广州的 领失业金期间街道推了几次工作都没去
-    会不会给我停了" was declined. A place the passages name (青岛, in 青岛市…条例) stays."""
-    from assistant.answering import _without_unknown_places
-
-    never = 9.0
-
-    def idf(word: str) -> float:
-        return 3.0 if word in {"青岛", "广东"} else never
-
-    assert _without_unknown_places("广州的 领失业金期间会不会给我停了", idf, never) == (
-        "的 领失业金期间会不会给我停了"
-    )
-    assert _without_unknown_places("青岛的，单位能辞退我吗", idf, never) == "青岛的，单位能辞退我吗"
-    assert _without_unknown_places("广东广州的失业金", idf, never) == "广东的失业金"
-
-
 def test_the_regulation_that_gives_the_figure_the_law_leaves_open_is_quoted_and_leads() -> None:
     """残疾人保障法第三十三条 says 按比例 and holds most of the question's words; 残疾人就业
     条例第八条 gives the figure asked for (1.5%) with fewer of them. Both are quoted, and the

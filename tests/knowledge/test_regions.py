@@ -243,3 +243,15 @@ def test_place_names_are_left_out_leftmost_longest() -> None:
     assert without_place_names("郑州市管城回族区的服务站") == "的服务站"
     assert without_place_names("浙江西部有什么补贴") == "西部有什么补贴"  # never 江西
     assert without_place_names("失业金怎么领") == "失业金怎么领"
+
+
+def test_place_names_to_keep_stay() -> None:
+    """The question read against passages leaves out only the places no passage names
+    (assistant.answering): "广州的 领失业金期间…" over Guangdong's rules, where 广州 read as
+    a topic the knowledge lacks; 青岛, named in 青岛市…条例, stays."""
+    known = {"青岛", "广东"}.__contains__
+    assert without_place_names("广州的 领失业金期间会不会给我停了", keep=known) == (
+        "的 领失业金期间会不会给我停了"
+    )
+    assert without_place_names("青岛的，单位能辞退我吗", keep=known) == "青岛的，单位能辞退我吗"
+    assert without_place_names("广东广州的失业金", keep=known) == "广东的失业金"
