@@ -154,7 +154,7 @@ SINGLE_CHAR_WEIGHT = 1.0
 #: it. It weighs what a single character does. An amount of money ("5万块") is left alone:
 #: it is what the question is about.
 _QUANTITY = re.compile(
-    r"^[0-9零〇一二两三四五六七八九十百千万半几多]+(?:个|个?(?:月|年|天|日|周|号|岁|小时|钟头))$"
+    r"^[0-9零〇一二两三四五六七八九十百千万半几多]+(?:个|个?(?P<unit>月|年|天|日|周|号|岁|小时|钟头))$"
 )
 #: A clause that states figures in the units of the person's own case ("签了两年的合同，
 #: 试用期要半年" against "劳动合同期限一年以上不满三年的，试用期不得超过二个月") is the
@@ -162,7 +162,8 @@ _QUANTITY = re.compile(
 #: development suites (first-question answer@1 0.559 → 0.574 at 0.1, 0.569 at 0.05); the
 #: benchmarks' tuning parts are indifferent to it, their laws test part rises 69.7 → 69.9 %.
 SITUATION = 0.1
-_UNIT = re.compile(r"^[0-9零〇一二两三四五六七八九十百千万半几多]+个?(月|年|天|日|周|小时)$")
+#: The units of a quantity (``_QUANTITY``) whose figures the rules state: not 号, 岁, 钟头.
+_CASE_UNITS = frozenset({"月", "年", "天", "日", "周", "小时"})
 #: A clause scoring this share of the best one is quoted with it.
 ALSO_QUOTE = 0.8
 #: An article shorter than this is quoted whole.
@@ -245,11 +246,14 @@ class Question:
                 words[word] = min(
                     words[word], max(idf(t) for term in legal_words for t in tokenize(term))
                 )
-        units = frozenset(m.group(1) for w in words if (m := _UNIT.match(w)))
+        quantities = (_QUANTITY.match(w) for w in words)
+        units = frozenset(m["unit"] for m in quantities if m and m["unit"] in _CASE_UNITS)
         return cls(clean, words, terms, kinds.asked(clean), kinds.asks_extreme(clean), units)
 
     def states_figures_of_the_case(self, text: str) -> bool:
         """Whether ``text`` states a figure in a unit of the person's own quantities."""
+        if not self.units:
+            return False
         text = arabic_quantities(text)
         return any(re.search(rf"\d+个?{unit}", text) for unit in self.units)
 
